@@ -1,0 +1,31 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers point down only: keyward → Server → HTTP/Storage → Crypto → Core; C shims at the bottom.
+let package = Package(
+    name: "Keyward",
+    products: [
+        .executable(name: "keyward", targets: ["keyward"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+
+        .target(name: "KeywardCore"),
+        .target(name: "KeywardCrypto", dependencies: ["COpenSSL"]),
+        .target(name: "KeywardStorage", dependencies: ["KeywardCore", "KeywardCrypto", "CSQLite", "CPostgres"]),
+        .target(name: "KeywardHTTP", dependencies: ["KeywardCore", "KeywardCrypto", "CMicroHTTPD"]),
+        .target(name: "KeywardServer", dependencies: ["KeywardCore", "KeywardCrypto", "KeywardStorage", "KeywardHTTP"]),
+        .executableTarget(name: "keyward", dependencies: ["KeywardCore", "KeywardStorage", "KeywardHTTP", "KeywardServer"]),
+
+        .testTarget(name: "KeywardCoreTests", dependencies: ["KeywardCore"]),
+        .testTarget(name: "KeywardCryptoTests", dependencies: ["KeywardCrypto"]),
+        .testTarget(name: "KeywardStorageTests", dependencies: ["KeywardStorage", "KeywardCore"]),
+        .testTarget(name: "KeywardHTTPTests", dependencies: ["KeywardHTTP", "KeywardCore"]),
+        .testTarget(name: "KeywardServerTests", dependencies: ["KeywardServer", "KeywardStorage", "KeywardHTTP", "KeywardCore"]),
+        .testTarget(name: "KeywardEndToEndTests", dependencies: ["KeywardCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

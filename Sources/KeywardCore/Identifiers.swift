@@ -1,0 +1,62 @@
+/// Identifiers are distinct types so a project id can never be passed where a workspace id is meant.
+/// Workspace, project and connection ids are database-assigned integers that never change and are never
+/// reused, which is why External IDs and audit records can be built from them.
+public protocol IntegerIdentifier: RawRepresentable, Hashable, Comparable, Codable, Sendable,
+    CustomStringConvertible, LosslessStringConvertible where RawValue == Int64 {
+    init(_ rawValue: Int64)
+}
+
+extension IntegerIdentifier {
+    public init(rawValue: Int64) { self.init(rawValue) }
+    public init?(_ description: String) {
+        guard let value = Int64(description), value > 0 else { return nil }
+        self.init(value)
+    }
+    public var description: String { String(rawValue) }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    public init(from decoder: Decoder) throws {
+        self.init(try decoder.singleValueContainer().decode(Int64.self))
+    }
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+public struct WorkspaceID: IntegerIdentifier {
+    public let rawValue: Int64
+    public init(_ rawValue: Int64) { self.rawValue = rawValue }
+}
+
+public struct ProjectID: IntegerIdentifier {
+    public let rawValue: Int64
+    public init(_ rawValue: Int64) { self.rawValue = rawValue }
+}
+
+public struct ConnectionID: IntegerIdentifier {
+    public let rawValue: Int64
+    public init(_ rawValue: Int64) { self.rawValue = rawValue }
+}
+
+/// The public half of an API token: 16 lowercase hex characters. The token string a client holds is
+/// `kw_<id>_<secret>`; only a hash of the secret is stored, so the id is what lets us find the row.
+public struct TokenID: RawRepresentable, Hashable, Codable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+    public init?(rawValue: String) {
+        guard rawValue.utf8.count == 16, rawValue.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) })
+        else { return nil }
+        self.rawValue = rawValue
+    }
+    public var description: String { rawValue }
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let id = TokenID(rawValue: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a token id"))
+        }
+        self = id
+    }
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}

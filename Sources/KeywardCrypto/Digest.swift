@@ -1,0 +1,71 @@
+import COpenSSL
+
+/// SHA-256 and HMAC-SHA-256 through OpenSSL's one-shot functions.
+public enum SHA256 {
+    public static let byteCount = 32
+
+    public static func hash<Bytes: Collection<UInt8>>(_ data: Bytes) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: byteCount)
+        let ok = Array(data).withUnsafeBytes { input in
+            EVP_Digest(input.baseAddress, input.count, &out, nil, EVP_sha256(), nil)
+        }
+        precondition(ok == 1, "EVP_Digest(SHA-256) failed")
+        return out
+    }
+
+    public static func hash(_ text: String) -> [UInt8] { hash(Array(text.utf8)) }
+}
+
+public enum HMACSHA256 {
+    public static func authenticationCode<Key: Collection<UInt8>, Bytes: Collection<UInt8>>(
+        key: Key, data: Bytes
+    ) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: SHA256.byteCount)
+        var length: UInt32 = 0
+        let keyBytes = Array(key)
+        let dataBytes = Array(data)
+        let result = keyBytes.withUnsafeBytes { k in
+            dataBytes.withUnsafeBytes { d in
+                HMAC(EVP_sha256(), k.baseAddress, Int32(k.count), d.bindMemory(to: UInt8.self).baseAddress, d.count,
+                     &out, &length)
+            }
+        }
+        precondition(result != nil && length == 32, "HMAC(SHA-256) failed")
+        return out
+    }
+}
+
+public enum Hex {
+    public static func encode<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func decode(_ text: String) -> [UInt8]? {
+        let chars = Array(text.utf8)
+        guard chars.count.isMultiple(of: 2) else { return nil }
+        var out = [UInt8]()
+        out.reserveCapacity(chars.count / 2)
+        var index = 0
+        while index < chars.count {
+            guard let high = nibble(chars[index]), let low = nibble(chars[index + 1]) else { return nil }
+            out.append(high << 4 | low)
+            index += 2
+        }
+        return out
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: c - 48
+        case 97...102: c - 87
+        case 65...70: c - 55
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import KeywardCore
+
+/// One step of the schema's history. Steps are append-only: a released step is never edited, a change is
+/// a new step. Each runs in its own transaction together with the row recording it.
+public struct Migration: Sendable {
+    public let version: Int
+    public let name: String
+    public let statements: @Sendable (SQLDialect) -> [String]
+}
+
+public enum Migrations {
+    public static let all: [Migration] = [
+        Migration(version: 1, name: "control plane: workspaces, add-ons, projects, connections, tokens") { dialect in
+            [
+                """
+                CREATE TABLE workspaces (
+                    id \(dialect.identityPrimaryKey),
+                    name TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE workspace_addons (
+                    workspace_id BIGINT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+                    addon TEXT NOT NULL,
+                    granted_at TEXT NOT NULL,
+                    PRIMARY KEY (workspace_id, addon))
+                """,
+                """
+                CREATE TABLE projects (
+                    id \(dialect.identityPrimaryKey),
+                    workspace_id BIGINT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL,
+                    UNIQUE (workspace_id, name))
+                """,
+                """
+                CREATE TABLE connections (
+                    id \(dialect.identityPrimaryKey),
+                    workspace_id BIGINT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+                    project_id BIGINT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    fields TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL,
+                    UNIQUE (project_id, name))
+                """,
+                """
+                CREATE TABLE api_tokens (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    workspace_id BIGINT,
+                    project_id BIGINT,
+                    secret_hash TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    expires_at TEXT,
+                    revoked_at TEXT)
+                """,
+                "CREATE INDEX api_tokens_scope ON api_tokens (workspace_id, project_id)",
+                "CREATE INDEX projects_workspace ON projects (workspace_id, id)",
+                "CREATE INDEX connections_project ON connections (project_id, id)",
+            ]
+        },
+    ]
+
+    /// Brings the schema up to date. Safe to run from several processes at once: on PostgreSQL an
+    /// advisory lock serializes them, on SQLite the write transaction does.
+    public static func apply(_ migrations: [Migration] = all, on connection: any SQLConnection) throws -> [Int] {
+        try connection.query("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)
+            """, [])
+        var applied: [Int] = []
+        for migration in migrations.sorted(by: { $0.version < $1.version }) {
+            try connection.transaction {
+                if connection.dialect == .postgresql {
+                    try connection.query("SELECT pg_advisory_xact_lock(7373373)", [])
+                }
+                let done = try connection.queryOne("SELECT version FROM schema_migrations WHERE version = ?",
+                                                   [.integer(Int64(migration.version))])
+                guard done == nil else { return }
+                for statement in migration.statements(connection.dialect) {
+                    try connection.query(statement, [])
+                }
+                try connection.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                                     [.integer(Int64(migration.version)), .text(migration.name),
+                                      .text(Timestamp.format(Timestamp.now()))])
+                applied.append(migration.version)
+            }
+        }
+        return applied
+    }
+
+    public static func currentVersion(on connection: any SQLConnection) throws -> Int {
+        let row = try connection.queryOne("SELECT MAX(version) AS version FROM schema_migrations", [])
+        return Int(try row?.optionalInteger("version") ?? 0)
+    }
+}

@@ -1,0 +1,85 @@
+import CSQLite
+import KeywardCore
+
+/// One SQLite connection in WAL mode. WAL lets readers proceed while one writer commits; the busy
+/// timeout makes a second writer wait for the lock instead of failing.
+public final class SQLiteConnection: SQLConnection {
+    public let dialect = SQLDialect.sqlite
+    private var handle: OpaquePointer?
+
+    public init(path: String, busyTimeoutMilliseconds: Int32 = 10_000) throws {
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let status = sqlite3_open_v2(path, &handle, flags, nil)
+        guard status == SQLITE_OK, let handle else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(handle)
+            throw StorageFailure.unavailable("cannot open SQLite database at \(path): \(message)")
+        }
+        sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
+        sqlite3_extended_result_codes(handle, 1)
+        try query("PRAGMA journal_mode=WAL", [])
+        try query("PRAGMA foreign_keys=ON", [])
+        try query("PRAGMA synchronous=NORMAL", [])
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    public func beginWrite() throws { try query("BEGIN IMMEDIATE", []) }
+
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [SQLValue]) throws -> [SQLRow] {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK else {
+            throw failure(sqlite3_errcode(handle))
+        }
+        defer { sqlite3_finalize(statement) }
+        for (offset, parameter) in parameters.enumerated() {
+            let index = Int32(offset + 1)
+            let status: Int32
+            switch parameter {
+            case .null: status = sqlite3_bind_null(statement, index)
+            case .integer(let value): status = sqlite3_bind_int64(statement, index, value)
+            case .text(let value): status = sqlite3_bind_text(statement, index, value, -1, csqlite_transient())
+            }
+            guard status == SQLITE_OK else { throw failure(status) }
+        }
+        let columnCount = sqlite3_column_count(statement)
+        var columns: [String: Int] = [:]
+        for index in 0..<columnCount {
+            columns[String(cString: sqlite3_column_name(statement, index))] = Int(index)
+        }
+        var rows: [SQLRow] = []
+        while true {
+            let status = sqlite3_step(statement)
+            if status == SQLITE_DONE { break }
+            guard status == SQLITE_ROW else { throw failure(status) }
+            var values: [SQLValue] = []
+            values.reserveCapacity(Int(columnCount))
+            for index in 0..<columnCount {
+                switch sqlite3_column_type(statement, index) {
+                case SQLITE_NULL: values.append(.null)
+                case SQLITE_INTEGER: values.append(.integer(sqlite3_column_int64(statement, index)))
+                default:
+                    if let text = sqlite3_column_text(statement, index) {
+                        values.append(.text(String(cString: text)))
+                    } else {
+                        values.append(.null)
+                    }
+                }
+            }
+            rows.append(SQLRow(columns: columns, values: values))
+        }
+        return rows
+    }
+
+    private func failure(_ status: Int32) -> StorageFailure {
+        let message = String(cString: sqlite3_errmsg(handle))
+        switch status {
+        case 2067, 1555: return .uniqueViolation(message)  // SQLITE_CONSTRAINT_UNIQUE, _PRIMARYKEY
+        case 787: return .foreignKeyViolation(message)     // SQLITE_CONSTRAINT_FOREIGNKEY
+        case SQLITE_BUSY, SQLITE_LOCKED, SQLITE_CANTOPEN, SQLITE_IOERR, SQLITE_FULL: return .unavailable(message)
+        case SQLITE_CORRUPT, SQLITE_NOTADB: return .corrupt(message)
+        default: return .other(message)
+        }
+    }
+}

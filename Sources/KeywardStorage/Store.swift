@@ -1,0 +1,76 @@
+import struct Foundation.Date
+import KeywardCore
+
+/// Everything the control plane persists. One protocol, implemented over SQLite and PostgreSQL by
+/// `SQLStore`; a contract test suite holds both to the same behaviour.
+///
+/// Methods are synchronous: they run on the HTTP server's worker threads, and both engines block anyway.
+/// Every method either fully happens or throws a `KeywardError` and changes nothing.
+public protocol Store: Sendable {
+    // Workspaces and add-ons
+    func createWorkspace(name: String) throws -> Workspace
+    func workspace(_ id: WorkspaceID) throws -> Workspace
+    func listWorkspaces(_ page: PageRequest) throws -> Page<Workspace>
+    func renameWorkspace(_ id: WorkspaceID, to name: String) throws -> Workspace
+    /// Deletes the workspace with its projects and connections, and revokes its tokens.
+    func deleteWorkspace(_ id: WorkspaceID) throws
+    func grantAddon(_ addon: Addon, to id: WorkspaceID) throws -> Workspace
+    func revokeAddon(_ addon: Addon, from id: WorkspaceID) throws -> Workspace
+
+    // Projects
+    func createProject(in workspace: WorkspaceID, name: String) throws -> Project
+    func project(_ id: ProjectID, in workspace: WorkspaceID) throws -> Project
+    func listProjects(in workspace: WorkspaceID, only: ProjectID?, _ page: PageRequest) throws -> Page<Project>
+    func renameProject(_ id: ProjectID, in workspace: WorkspaceID, to name: String) throws -> Project
+    /// Deletes the project with its connections, and revokes its tokens.
+    func deleteProject(_ id: ProjectID, in workspace: WorkspaceID) throws
+
+    // Connections
+    func createConnection(_ draft: ConnectionDraft, in workspace: WorkspaceID, project: ProjectID) throws -> Connection
+    func connection(_ id: ConnectionID, in workspace: WorkspaceID, project: ProjectID) throws -> Connection
+    func listConnections(in workspace: WorkspaceID, project: ProjectID, _ page: PageRequest) throws -> Page<Connection>
+    func updateConnection(_ id: ConnectionID, in workspace: WorkspaceID, project: ProjectID,
+                          _ change: ConnectionChange) throws -> Connection
+    func deleteConnection(_ id: ConnectionID, in workspace: WorkspaceID, project: ProjectID) throws
+
+    // API tokens
+    func createToken(_ token: Token, secretHash: String) throws -> Token
+    func token(_ id: TokenID) throws -> Token
+    /// The token and its stored secret hash, for authentication; nil when no such token exists.
+    func credential(for id: TokenID) throws -> TokenCredential?
+    func listTokens(_ visibility: TokenVisibility, _ page: PageRequest) throws -> Page<Token>
+    func renameToken(_ id: TokenID, to name: String) throws -> Token
+    func revokeToken(_ id: TokenID, at: Date) throws -> Token
+    func countTokens() throws -> Int
+
+    /// A cheap round trip, for readiness checks.
+    func ping() throws
+}
+
+public struct ConnectionDraft: Sendable, Equatable {
+    public var name: String
+    public var type: ConnectionType
+    public var fields: ConnectionFields
+
+    public init(name: String, type: ConnectionType, fields: ConnectionFields) {
+        self.name = name
+        self.type = type
+        self.fields = fields
+    }
+}
+
+/// A partial update: nil leaves a property as it is.
+public struct ConnectionChange: Sendable, Equatable {
+    public var name: String?
+    public var fields: ConnectionFields?
+
+    public init(name: String? = nil, fields: ConnectionFields? = nil) {
+        self.name = name
+        self.fields = fields
+    }
+}
+
+public struct TokenCredential: Sendable {
+    public var token: Token
+    public var secretHash: String
+}
