@@ -20,3 +20,9 @@ static inline struct MHD_Daemon *cmhd_start(unsigned int flags, uint16_t port,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory_limit,
                             MHD_OPTION_END);
 }
+
+// MHD_get_daemon_info returns a union Swift imports awkwardly; this reads the one field we need.
+static inline uint16_t cmhd_bound_port(struct MHD_Daemon *daemon) {
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
+    return info ? info->port : 0;
+}

@@ -28,7 +28,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
         case .bool(let value): try container.encode(value)
         case .number(let value):
             // Integers print without a fractional part so ports and counts round-trip as written.
-            if value.rounded() == value, abs(value) < 9.0e15 { try container.encode(Int64(value)) }
+            if value.rounded() == value, abs(value) <= 9_007_199_254_740_992 { try container.encode(Int64(value)) }
             else { try container.encode(value) }
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)

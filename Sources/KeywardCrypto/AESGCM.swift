@@ -13,9 +13,16 @@ public enum AESGCM {
         case authenticationFailed
     }
 
+    /// Seals under a fresh random nonce. With 96-bit random nonces a key must not seal more than 2^32
+    /// messages; callers use per-project data keys, far below that.
     public static func seal(_ plaintext: [UInt8], key: [UInt8], associatedData: [UInt8]) throws -> [UInt8] {
+        try seal(plaintext, key: key, nonce: SecureRandom.bytes(nonceByteCount), associatedData: associatedData)
+    }
+
+    /// A fixed nonce is only for known-answer tests: reusing a nonce under one key breaks GCM.
+    static func seal(_ plaintext: [UInt8], key: [UInt8], nonce: [UInt8], associatedData: [UInt8]) throws -> [UInt8] {
         guard key.count == keyByteCount else { throw Failure.invalidKey }
-        let nonce = SecureRandom.bytes(nonceByteCount)
+        guard nonce.count == nonceByteCount else { throw Failure.malformed }
         guard let ctx = EVP_CIPHER_CTX_new() else { fatalError("EVP_CIPHER_CTX_new failed") }
         defer { EVP_CIPHER_CTX_free(ctx) }
         var out = [UInt8](repeating: 0, count: plaintext.count + 16)

@@ -1,1 +1,11 @@
-print("x")
+import Foundation
+
+// `keyward serve` runs the server; every other command is a client of its API.
+let arguments = Array(CommandLine.arguments.dropFirst())
+let exitCode: Int32
+if arguments.first == "serve" {
+    exitCode = ServeCommand.run(Array(arguments.dropFirst()))
+} else {
+    exitCode = await CLI.run(arguments)
+}
+exit(exitCode)

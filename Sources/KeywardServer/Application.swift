@@ -1,0 +1,58 @@
+import Foundation
+import KeywardCore
+import KeywardHTTP
+import KeywardStorage
+
+/// The Keyward API as an `HTTPResponder`: route, authorize, handle, and turn every failure into a
+/// problem+json response. This is the whole request pipeline; handlers only do their one job.
+public final class Application: HTTPResponder {
+    let router: Router<Route>
+    let services: Services
+    let authorizer: Authorizer
+
+    public init(store: any Store, logger: Logger) {
+        services = Services(store: store, logger: logger)
+        authorizer = Authorizer(store: store, authenticator: Authenticator(store: store))
+        router = Routes.all()
+    }
+
+    public func respond(to request: HTTPRequest) -> HTTPResponse {
+        // HEAD is GET without a body; the server drops the body.
+        let method = request.method == "HEAD" ? "GET" : request.method
+        do {
+            switch router.match(method: method, path: request.path) {
+            case .notFound:
+                throw Problem.notFound
+            case .methodNotAllowed(let allowed):
+                var response = problem(Problem.methodNotAllowed(allowed), request)
+                response.headers.append(("Allow", allowed.map(\.rawValue).joined(separator: ", ")))
+                return response
+            case .found(let route, let parameters, _):
+                let (principal, target) = try authorizer.authorize(route.access, request, parameters)
+                let context = RequestContext(request: request, parameters: parameters, principal: principal,
+                                             target: target, services: services)
+                return try route.handler(context)
+            }
+        } catch let error as KeywardError {
+            if error.kind == .internalError || error.kind == .unavailable {
+                services.logger.error("request failed", [
+                    ("code", .string(error.code)), ("request_id", .string(request.requestID)),
+                    ("cause", .string(error.internalCause ?? error.detail)),
+                ])
+            }
+            return problem(error, request)
+        } catch {
+            services.logger.error("unexpected error", [("request_id", .string(request.requestID)), ("error", .string("\(type(of: error))"))])
+            return problem(.internalError(), request)
+        }
+    }
+
+    private func problem(_ error: KeywardError, _ request: HTTPRequest) -> HTTPResponse {
+        Problem.response(error, requestID: request.requestID, instance: request.path)
+    }
+
+    /// Method and path of every route, for the OpenAPI consistency test.
+    var routeTable: [(method: HTTPMethod, pattern: String, operationID: String)] {
+        router.entries.map { ($0.method, $0.pattern, $0.route.operationID) }
+    }
+}

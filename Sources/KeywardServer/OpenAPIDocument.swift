@@ -1,0 +1,221 @@
+import KeywardCore
+import KeywardHTTP
+
+/// The OpenAPI 3.1 description of the API, written by hand as the contract clients rely on.
+/// `OpenAPIDocumentTests` fails when a route is missing here or an operation here has no route,
+/// and schemathesis checks live responses against it.
+enum OpenAPIDocument {
+    static let json: [UInt8] = JSONBody.encode(document, pretty: true)
+
+    static var document: JSONValue {
+        .object([
+            "openapi": "3.1.0",
+            "info": .object([
+                "title": "Keyward API",
+                "version": "1.0.0",
+                "description": "Secrets control plane for multi-tenant integration platforms. Errors are RFC 9457 problem+json with a stable `code` and a `hint`.",
+            ]),
+            "components": .object([
+                "securitySchemes": .object(["bearer": .object(["type": "http", "scheme": "bearer",
+                                                                "description": "An API token: kw_<id>_<secret>"])]),
+                "schemas": .object(schemas),
+                "responses": .object(problemResponses),
+            ]),
+            "security": .array([.object(["bearer": .array([])])]),
+            "paths": .object(paths),
+        ])
+    }
+
+    // MARK: Paths
+
+    static var paths: [String: JSONValue] {
+        let ws = "/v1/workspaces/{workspace}"
+        let project = "\(ws)/projects/{project}"
+        let connection = "\(project)/connections/{connection}"
+        return [
+            "/healthz": .object(["get": op("health", "Liveness", public: true, ok: ref("Status"))]),
+            "/readyz": .object(["get": op("ready", "Readiness: the database answers", public: true, ok: ref("Status"), errors: ["503"])]),
+            "/openapi.json": .object(["get": op("openapi", "This document", public: true, ok: .object(["type": "object"]))]),
+            "/v1/whoami": .object(["get": op("whoami", "The calling token", ok: ref("Token"))]),
+            "/v1/workspaces": .object([
+                "post": op("createWorkspace", "Create a workspace (operator)", body: ref("NameRequest"), ok: ref("Workspace"), status: "201"),
+                "get": op("listWorkspaces", "List workspaces (operator)", query: pageQuery, ok: pageOf("Workspace")),
+            ]),
+            ws: .object([
+                "parameters": .array([idParam("workspace")]),
+                "get": op("getWorkspace", "Get a workspace", ok: ref("Workspace")),
+                "patch": op("updateWorkspace", "Rename a workspace (operator)", body: ref("NameRequest"), ok: ref("Workspace")),
+                "delete": op("deleteWorkspace", "Delete a workspace, its projects and connections, and revoke its tokens (operator)", ok: nil, status: "204"),
+            ]),
+            "\(ws)/addons/{addon}": .object([
+                "parameters": .array([idParam("workspace"), addonParam]),
+                "put": op("grantAddon", "Grant an add-on (operator)", ok: ref("Workspace")),
+                "delete": op("revokeAddon", "Revoke an add-on (operator)", ok: ref("Workspace")),
+            ]),
+            "\(ws)/projects": .object([
+                "parameters": .array([idParam("workspace")]),
+                "post": op("createProject", "Create a project (workspace admin)", body: ref("NameRequest"), ok: ref("Project"), status: "201"),
+                "get": op("listProjects", "List the projects the caller can see", query: pageQuery, ok: pageOf("Project")),
+            ]),
+            project: .object([
+                "parameters": .array([idParam("workspace"), idParam("project")]),
+                "get": op("getProject", "Get a project", ok: ref("Project")),
+                "patch": op("updateProject", "Rename a project (project admin)", body: ref("NameRequest"), ok: ref("Project")),
+                "delete": op("deleteProject", "Delete a project and its connections, and revoke its tokens (workspace admin)", ok: nil, status: "204"),
+            ]),
+            "\(project)/connections": .object([
+                "parameters": .array([idParam("workspace"), idParam("project")]),
+                "post": op("createConnection", "Create a connection", body: ref("CreateConnectionRequest"), ok: ref("Connection"), status: "201"),
+                "get": op("listConnections", "List a project's connections", query: pageQuery, ok: pageOf("Connection")),
+            ]),
+            connection: .object([
+                "parameters": .array([idParam("workspace"), idParam("project"), idParam("connection")]),
+                "get": op("getConnection", "Get a connection", ok: ref("Connection")),
+                "patch": op("updateConnection", "Change a connection's name or fields", body: ref("UpdateConnectionRequest"), ok: ref("Connection")),
+                "delete": op("deleteConnection", "Delete a connection", ok: nil, status: "204"),
+            ]),
+            "/v1/tokens": .object([
+                "post": op("createToken", "Issue an API token; the secret is returned once", body: ref("CreateTokenRequest"), ok: ref("IssuedToken"), status: "201"),
+                "get": op("listTokens", "List the tokens the caller may manage, and its own", query: pageQuery, ok: pageOf("Token")),
+            ]),
+            "/v1/tokens/{token}": .object([
+                "parameters": .array([tokenParam]),
+                "get": op("getToken", "Get a token's metadata", ok: ref("Token")),
+                "patch": op("updateToken", "Rename a token", body: ref("NameRequest"), ok: ref("Token")),
+                "delete": op("revokeToken", "Revoke a token", ok: ref("Token")),
+            ]),
+        ]
+    }
+
+    static func op(_ id: String, _ summary: String, public: Bool = false, query: [JSONValue] = [], body: JSONValue? = nil,
+                   ok: JSONValue?, status: String = "200", errors: [String] = []) -> JSONValue {
+        var responses: [String: JSONValue] = [:]
+        if let ok {
+            responses[status] = .object(["description": "Success",
+                                         "content": .object(["application/json": .object(["schema": ok])])])
+        } else {
+            responses[status] = .object(["description": "Success, no content"])
+        }
+        var codes = errors
+        if !`public` { codes += ["400", "401", "403", "404"] }
+        if body != nil { codes += ["409", "413", "415"] }
+        codes.append("500")
+        for code in Set(codes) { responses[code] = .object(["$ref": .string("#/components/responses/Problem\(code)")]) }
+        var operation: [String: JSONValue] = ["operationId": .string(id), "summary": .string(summary),
+                                              "responses": .object(responses)]
+        if `public` { operation["security"] = .array([]) }
+        if !query.isEmpty { operation["parameters"] = .array(query) }
+        if let body {
+            operation["requestBody"] = .object(["required": true,
+                                                "content": .object(["application/json": .object(["schema": body])])])
+        }
+        return .object(operation)
+    }
+
+    static func ref(_ name: String) -> JSONValue { .object(["$ref": .string("#/components/schemas/\(name)")]) }
+
+    static func pageOf(_ name: String) -> JSONValue {
+        .object(["type": "object", "required": .array(["items", "next_cursor"]), "additionalProperties": false,
+                 "properties": .object(["items": .object(["type": "array", "items": ref(name)]),
+                                        "next_cursor": .object(["type": .array(["string", "null"]),
+                                                                "description": "Pass as `cursor` for the next page; null on the last page"])])])
+    }
+
+    static func idParam(_ name: String) -> JSONValue {
+        .object(["name": .string(name), "in": "path", "required": true,
+                 "schema": .object(["type": "integer", "minimum": 1, "maximum": .number(9_007_199_254_740_991)])])
+    }
+
+    static let tokenParam: JSONValue = .object(["name": "token", "in": "path", "required": true,
+                                                "schema": .object(["type": "string", "pattern": "^[0-9a-f]{16}$"])])
+
+    static let addonParam: JSONValue = .object(["name": "addon", "in": "path", "required": true,
+                                                "schema": .object(["type": "string", "enum": .array(Addon.allCases.map { .string($0.rawValue) })])])
+
+    static let pageQuery: [JSONValue] = [
+        .object(["name": "limit", "in": "query", "schema": .object(["type": "integer", "minimum": 1, "maximum": .number(Double(PageRequest.maximumLimit)), "default": .number(Double(PageRequest.defaultLimit))])]),
+        .object(["name": "cursor", "in": "query", "schema": .object(["type": "string"])]),
+    ]
+
+    // MARK: Schemas
+
+    static func object(_ properties: [String: JSONValue], required: [String], closed: Bool = true) -> JSONValue {
+        .object(["type": "object", "properties": .object(properties), "required": .array(required.map { .string($0) }),
+                 "additionalProperties": .bool(!closed)])
+    }
+
+    static let id: JSONValue = .object(["type": "integer", "minimum": 1])
+    static let timestamp: JSONValue = .object(["type": "string", "format": "date-time"])
+    static let nullableTimestamp: JSONValue = .object(["type": .array(["string", "null"]), "format": "date-time"])
+    static let name: JSONValue = .object(["type": "string", "minLength": 1, "maxLength": .number(Double(Names.maximumLength)),
+                                          "pattern": "\\S"])
+
+    static func enumeration(_ values: [String]) -> JSONValue {
+        .object(["type": "string", "enum": .array(values.map { .string($0) })])
+    }
+
+    static var schemas: [String: JSONValue] {
+        [
+            "Status": object(["status": .object(["type": "string"])], required: ["status"]),
+            "NameRequest": object(["name": name], required: ["name"]),
+            "Workspace": object(["id": id, "name": .object(["type": "string"]),
+                                 "addons": .object(["type": "array", "items": enumeration(Addon.allCases.map(\.rawValue))]),
+                                 "created_at": timestamp, "updated_at": timestamp],
+                                required: ["id", "name", "addons", "created_at", "updated_at"]),
+            "Project": object(["id": id, "workspace_id": id, "name": .object(["type": "string"]),
+                               "created_at": timestamp, "updated_at": timestamp],
+                              required: ["id", "workspace_id", "name", "created_at", "updated_at"]),
+            "ConnectionFields": .object([
+                "type": "object", "maxProperties": .number(Double(ConnectionFields.maximumFields)),
+                "propertyNames": .object(["pattern": "^[A-Za-z0-9_.-]{1,64}$"]),
+                "additionalProperties": .object(["type": .array(["string", "number", "boolean", "object", "null"])]),
+            ]),
+            "Connection": object(["id": id, "workspace_id": id, "project_id": id, "name": .object(["type": "string"]),
+                                  "type": enumeration(ConnectionType.allCases.map(\.rawValue)), "fields": ref("ConnectionFields"),
+                                  "created_at": timestamp, "updated_at": timestamp],
+                                 required: ["id", "workspace_id", "project_id", "name", "type", "fields", "created_at", "updated_at"]),
+            "CreateConnectionRequest": object(["name": name, "type": enumeration(ConnectionType.allCases.map(\.rawValue)),
+                                               "fields": ref("ConnectionFields")], required: ["name", "type"]),
+            "UpdateConnectionRequest": object(["name": name, "fields": ref("ConnectionFields")], required: []),
+            "Token": object(["id": .object(["type": "string", "pattern": "^[0-9a-f]{16}$"]), "name": .object(["type": "string"]),
+                             "role": enumeration(Role.allCases.map(\.rawValue)),
+                             "workspace_id": .object(["type": .array(["integer", "null"])]),
+                             "project_id": .object(["type": .array(["integer", "null"])]),
+                             "status": enumeration(["active", "expired", "revoked"]),
+                             "created_at": timestamp, "expires_at": nullableTimestamp, "revoked_at": nullableTimestamp],
+                            required: ["id", "name", "role", "workspace_id", "project_id", "status", "created_at", "expires_at", "revoked_at"]),
+            "IssuedToken": object(["token": ref("Token"),
+                                   "secret": .object(["type": "string", "description": "The API token. Shown only in this response."])],
+                                  required: ["token", "secret"]),
+            "CreateTokenRequest": object(["name": name, "role": enumeration(Role.allCases.map(\.rawValue)),
+                                          "workspace_id": id, "project_id": id,
+                                          "expires_in_seconds": .object(["type": "integer", "minimum": 60,
+                                                                         "maximum": .number(Double(TokenHandlers.maximumLifetimeSeconds))])],
+                                         required: ["name", "role"]),
+            "Problem": object(["type": .object(["type": "string"]), "title": .object(["type": "string"]),
+                               "status": .object(["type": "integer"]), "detail": .object(["type": "string"]),
+                               "code": .object(["type": "string", "description": "Stable, machine-readable error code"]),
+                               "hint": .object(["type": "string", "description": "How to fix it"]),
+                               "request_id": .object(["type": "string"]), "instance": .object(["type": "string"])],
+                              required: ["type", "title", "status", "detail", "code", "request_id"], closed: false),
+        ]
+    }
+
+    static var problemResponses: [String: JSONValue] {
+        var responses: [String: JSONValue] = [:]
+        for code in ["400", "401", "403", "404", "405", "409", "413", "415", "500", "503"] {
+            responses["Problem\(code)"] = .object([
+                "description": "Problem details (RFC 9457)",
+                "content": .object(["application/problem+json": .object(["schema": ref("Problem")])]),
+            ])
+        }
+        return responses
+    }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral, ExpressibleByArrayLiteral {
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+}

@@ -1,0 +1,37 @@
+import KeywardCore
+import KeywardHTTP
+
+/// `{"name": …}`: creating or renaming a workspace or project, renaming a token.
+struct NameBody: RequestBody {
+    let name: String
+    enum CodingKeys: String, CodingKey, CaseIterable { case name }
+}
+
+struct CreateConnectionBody: RequestBody {
+    let name: String
+    let type: String
+    let fields: ConnectionFields?
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, type, fields }
+}
+
+/// Every member is optional: what is left out stays as it is.
+struct UpdateConnectionBody: RequestBody {
+    let name: String?
+    let fields: ConnectionFields?
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, fields }
+}
+
+struct CreateTokenBody: RequestBody {
+    let name: String
+    let role: String
+    let workspaceID: WorkspaceID?
+    let projectID: ProjectID?
+    let expiresInSeconds: Int?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, role
+        case workspaceID = "workspace_id"
+        case projectID = "project_id"
+        case expiresInSeconds = "expires_in_seconds"
+    }
+}

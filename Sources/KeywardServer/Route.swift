@@ -1,0 +1,81 @@
+import KeywardCore
+import KeywardHTTP
+import KeywardStorage
+
+/// One endpoint: its access rule and its handler. Path and method live in the router; the OpenAPI
+/// document describes the same endpoints and a test holds the two together.
+struct Route: Sendable {
+    let operationID: String
+    let access: Access
+    let handler: @Sendable (RequestContext) throws -> HTTPResponse
+}
+
+/// Everything a handler needs, already checked: the caller is authenticated and authorized, and the
+/// workspace and project in the path exist and contain each other.
+struct RequestContext: Sendable {
+    let request: HTTPRequest
+    let parameters: [String: String]
+    let principal: Principal?
+    let target: AuthorizedTarget
+    let services: Services
+
+    var store: any Store { services.store }
+
+    /// The authenticated caller; routes with `Access.anyone` have none.
+    func caller() throws -> Principal {
+        guard let principal else { throw KeywardError.internalError("route needs a principal but declares Access.anyone") }
+        return principal
+    }
+
+    var workspaceID: WorkspaceID {
+        get throws {
+            guard let id = target.workspaceID else { throw KeywardError.internalError("route has no workspace") }
+            return id
+        }
+    }
+
+    var projectID: ProjectID {
+        get throws {
+            guard let id = target.projectID else { throw KeywardError.internalError("route has no project") }
+            return id
+        }
+    }
+
+    func body<Body: RequestBody>(_ type: Body.Type) throws -> Body {
+        try JSONBody.decode(type, from: request)
+    }
+
+    func page() throws -> PageRequest {
+        try PageRequest(limit: request.query["limit"], cursor: request.query["cursor"])
+    }
+
+    func identifier<ID: IntegerIdentifier>(_ name: String, as type: ID.Type) throws -> ID {
+        try PathIdentifiers.integer(parameters[name], name: name, as: type)
+    }
+}
+
+enum PathIdentifiers {
+    static func integer<ID: IntegerIdentifier>(_ raw: String?, name: String, as type: ID.Type) throws -> ID {
+        guard let raw, raw.utf8.count <= 19, let id = ID(raw) else {
+            throw KeywardError(.badRequest, code: "invalid_id", title: "Invalid id",
+                               detail: "The \(name) id in the path must be a positive integer.",
+                               extras: ["parameter": .string(name)])
+        }
+        return id
+    }
+
+    static func token(_ raw: String?) throws -> TokenID {
+        guard let raw, let id = TokenID(rawValue: raw) else {
+            throw KeywardError(.badRequest, code: "invalid_id", title: "Invalid id",
+                               detail: "A token id is 16 lowercase hexadecimal characters.",
+                               extras: ["parameter": .string("token")])
+        }
+        return id
+    }
+}
+
+extension HTTPResponse {
+    static func json<Value: Encodable>(_ value: Value, status: Int = 200) -> HTTPResponse {
+        HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: JSONBody.encode(value))
+    }
+}

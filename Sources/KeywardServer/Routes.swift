@@ -1,0 +1,48 @@
+import KeywardCore
+import KeywardHTTP
+
+/// Every endpoint of the API, with the access rule it enforces.
+enum Routes {
+    static func all() -> Router<Route> {
+        var router = Router<Route>()
+        func add(_ method: HTTPMethod, _ path: String, _ operationID: String, _ access: Access,
+                 _ handler: @escaping @Sendable (RequestContext) throws -> HTTPResponse) {
+            router.add(method, path, Route(operationID: operationID, access: access, handler: handler))
+        }
+
+        add(.GET, "/healthz", "health", .anyone, SystemHandlers.health)
+        add(.GET, "/readyz", "ready", .anyone, SystemHandlers.ready)
+        add(.GET, "/openapi.json", "openapi", .anyone, SystemHandlers.openAPI)
+        add(.GET, "/v1/whoami", "whoami", .authenticated, TokenHandlers.whoami)
+
+        let workspace = "/v1/workspaces/{workspace}"
+        add(.POST, "/v1/workspaces", "createWorkspace", .platform(.administerPlatform), WorkspaceHandlers.create)
+        add(.GET, "/v1/workspaces", "listWorkspaces", .platform(.administerPlatform), WorkspaceHandlers.list)
+        add(.GET, workspace, "getWorkspace", .workspace(.readWorkspace), WorkspaceHandlers.get)
+        add(.PATCH, workspace, "updateWorkspace", .workspace(.administerPlatform), WorkspaceHandlers.update)
+        add(.DELETE, workspace, "deleteWorkspace", .workspace(.administerPlatform), WorkspaceHandlers.delete)
+        add(.PUT, "\(workspace)/addons/{addon}", "grantAddon", .workspace(.administerPlatform), WorkspaceHandlers.grantAddon)
+        add(.DELETE, "\(workspace)/addons/{addon}", "revokeAddon", .workspace(.administerPlatform), WorkspaceHandlers.revokeAddon)
+
+        let project = "\(workspace)/projects/{project}"
+        add(.POST, "\(workspace)/projects", "createProject", .workspace(.administerWorkspace), ProjectHandlers.create)
+        add(.GET, "\(workspace)/projects", "listProjects", .workspace(.readWorkspace), ProjectHandlers.list)
+        add(.GET, project, "getProject", .project(.readProject), ProjectHandlers.get)
+        add(.PATCH, project, "updateProject", .project(.administerProject), ProjectHandlers.update)
+        add(.DELETE, project, "deleteProject", .project(.administerWorkspace), ProjectHandlers.delete)
+
+        let connections = "\(project)/connections"
+        add(.POST, connections, "createConnection", .project(.writeConnections), ConnectionHandlers.create)
+        add(.GET, connections, "listConnections", .project(.readConnections), ConnectionHandlers.list)
+        add(.GET, "\(connections)/{connection}", "getConnection", .project(.readConnections), ConnectionHandlers.get)
+        add(.PATCH, "\(connections)/{connection}", "updateConnection", .project(.writeConnections), ConnectionHandlers.update)
+        add(.DELETE, "\(connections)/{connection}", "deleteConnection", .project(.writeConnections), ConnectionHandlers.delete)
+
+        add(.POST, "/v1/tokens", "createToken", .tokenIssue, TokenHandlers.create)
+        add(.GET, "/v1/tokens", "listTokens", .authenticated, TokenHandlers.list)
+        add(.GET, "/v1/tokens/{token}", "getToken", .token, TokenHandlers.get)
+        add(.PATCH, "/v1/tokens/{token}", "updateToken", .token, TokenHandlers.update)
+        add(.DELETE, "/v1/tokens/{token}", "revokeToken", .token, TokenHandlers.revoke)
+        return router
+    }
+}

@@ -1,0 +1,265 @@
+import Foundation
+
+/// One CLI command: what it accepts, and how it becomes an API request.
+struct Command: Sendable {
+    let path: [String]
+    let summary: String
+    /// Positional arguments, by name, in order.
+    var positionals: [String] = []
+    /// Options as (name, description); a `*` after a name in the description marks it required.
+    var options: [(String, String)] = []
+    var flags: [(String, String)] = []
+    let request: @Sendable (ParsedArguments) throws -> APIRequest
+
+    var usage: String {
+        var text = "Usage: keyward \(path.joined(separator: " "))"
+        for positional in positionals { text += " <\(positional)>" }
+        if !options.isEmpty || !flags.isEmpty { text += " [options]" }
+        text += "\n\n\(summary)\n"
+        let rows = options.map { ("--\($0.0) VALUE", $0.1) } + flags.map { ("--\($0.0)", $0.1) }
+            + CLI.globalOptions.map { ("--\($0.0) VALUE", $0.1) } + [("-h, --help", "Show this help")]
+        let width = rows.map(\.0.count).max() ?? 0
+        text += "\nOptions:\n" + rows.map { "  \($0.0.padding(toLength: width, withPad: " ", startingAt: 0))  \($0.1)" }
+            .joined(separator: "\n")
+        return text
+    }
+}
+
+/// The HTTP request a command makes, and how to show its answer.
+struct APIRequest {
+    var method: String
+    var path: String
+    var query: [(String, String)] = []
+    var body: [String: Any]?
+    var view: View
+    /// Asks for confirmation first (destructive commands); `--yes` skips it.
+    var confirmation: String?
+    /// For lists: fetch every page.
+    var followPages = false
+
+    enum View {
+        case resource([CLIOutput.Column])
+        case list([CLIOutput.Column])
+        case issuedToken
+        case deleted(String)
+    }
+}
+
+extension ParsedArguments {
+    func id(_ name: String) throws -> Int64 {
+        guard let id = try positiveID(name) else { throw UsageError("--\(name) is required") }
+        return id
+    }
+
+    func positionalID(_ index: Int, _ what: String) throws -> String {
+        guard positionals.count > index else { throw UsageError("missing <\(what)>") }
+        let text = positionals[index]
+        guard let number = Int64(text), number > 0 else { throw UsageError("<\(what)> must be a positive integer id") }
+        return String(number)
+    }
+
+    func positional(_ index: Int, _ what: String) throws -> String {
+        guard positionals.count > index else { throw UsageError("missing <\(what)>") }
+        return positionals[index]
+    }
+
+    var pageQuery: [(String, String)] {
+        var query: [(String, String)] = []
+        if let limit = value("limit") { query.append(("limit", limit)) }
+        if let cursor = value("cursor") { query.append(("cursor", cursor)) }
+        return query
+    }
+
+    /// `--field key=value` (repeatable) and `--fields-json '{…}'`, merged; values that parse as JSON
+    /// numbers or booleans keep that type, `--field-string` forces text.
+    func fields() throws -> [String: Any]? {
+        var fields: [String: Any] = [:]
+        var given = false
+        if let json = value("fields-json") {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
+                throw UsageError("--fields-json must be a JSON object")
+            }
+            fields = object
+            given = true
+        }
+        for pair in values("field") + values("field-string") {
+            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                throw UsageError("--field takes key=value, got '\(pair)'")
+            }
+            let key = String(pair[..<equals])
+            let raw = String(pair[pair.index(after: equals)...])
+            if values("field-string").contains(pair) {
+                fields[key] = raw
+            } else if raw == "true" || raw == "false" {
+                fields[key] = raw == "true"
+            } else if let number = Int64(raw) {
+                fields[key] = number
+            } else {
+                fields[key] = raw
+            }
+            given = true
+        }
+        return given ? fields : nil
+    }
+}
+
+enum Columns {
+    static let workspace: [CLIOutput.Column] = [
+        .init("ID", "id"), .init("NAME", "name"), .init("ADDONS", "addons"), .init("CREATED", "created_at"),
+    ]
+    static let project: [CLIOutput.Column] = [
+        .init("ID", "id"), .init("WORKSPACE", "workspace_id"), .init("NAME", "name"), .init("CREATED", "created_at"),
+    ]
+    static let connection: [CLIOutput.Column] = [
+        .init("ID", "id"), .init("PROJECT", "project_id"), .init("NAME", "name"), .init("TYPE", "type"),
+        .init("FIELDS", "fields"), .init("UPDATED", "updated_at"),
+    ]
+    static let token: [CLIOutput.Column] = [
+        .init("ID", "id"), .init("NAME", "name"), .init("ROLE", "role"), .init("WORKSPACE", "workspace_id"),
+        .init("PROJECT", "project_id"), .init("STATUS", "status"), .init("EXPIRES", "expires_at"),
+    ]
+}
+
+enum CommandTable {
+    static let listOptions = [("limit", "Items per page (1-500, default 50)"), ("cursor", "Start after this cursor from a previous page")]
+    static let listFlags = [("all", "Follow cursors and show every page")]
+    static let fieldOptions = [
+        ("field", "A field as key=value (repeatable); numbers and true/false keep their type"),
+        ("field-string", "A field as key=value whose value is always text (repeatable)"),
+        ("fields-json", "All fields as one JSON object"),
+    ]
+
+    static func projectPath(_ a: ParsedArguments) throws -> String {
+        "/v1/workspaces/\(try a.id("workspace"))/projects"
+    }
+
+    static func connectionPath(_ a: ParsedArguments) throws -> String {
+        "/v1/workspaces/\(try a.id("workspace"))/projects/\(try a.id("project"))/connections"
+    }
+
+    static let all: [Command] = [
+        Command(path: ["whoami"], summary: "Show the token you are using: its id, role and scope.") { _ in
+            APIRequest(method: "GET", path: "/v1/whoami", view: .resource(Columns.token))
+        },
+
+        // Workspaces
+        Command(path: ["workspace", "create"], summary: "Create a workspace (operator).",
+                options: [("name", "Workspace name*")]) { a in
+            APIRequest(method: "POST", path: "/v1/workspaces", body: ["name": try a.required("name")], view: .resource(Columns.workspace))
+        },
+        Command(path: ["workspace", "list"], summary: "List workspaces (operator).", options: listOptions, flags: listFlags) { a in
+            APIRequest(method: "GET", path: "/v1/workspaces", query: a.pageQuery, view: .list(Columns.workspace), followPages: a.flag("all"))
+        },
+        Command(path: ["workspace", "get"], summary: "Show a workspace.", positionals: ["workspace-id"]) { a in
+            APIRequest(method: "GET", path: "/v1/workspaces/\(try a.positionalID(0, "workspace-id"))", view: .resource(Columns.workspace))
+        },
+        Command(path: ["workspace", "update"], summary: "Rename a workspace (operator).", positionals: ["workspace-id"],
+                options: [("name", "New name*")]) { a in
+            APIRequest(method: "PATCH", path: "/v1/workspaces/\(try a.positionalID(0, "workspace-id"))",
+                       body: ["name": try a.required("name")], view: .resource(Columns.workspace))
+        },
+        Command(path: ["workspace", "delete"],
+                summary: "Delete a workspace with all its projects and connections, and revoke its tokens (operator).",
+                positionals: ["workspace-id"], flags: [("yes", "Do not ask for confirmation")]) { a in
+            let id = try a.positionalID(0, "workspace-id")
+            return APIRequest(method: "DELETE", path: "/v1/workspaces/\(id)", view: .deleted("workspace \(id)"),
+                              confirmation: "Delete workspace \(id) with all its projects and connections?")
+        },
+
+        // Add-ons
+        Command(path: ["addon", "grant"], summary: "Grant an add-on to a workspace (operator). Known add-ons: advanced_security.",
+                positionals: ["addon"], options: [("workspace", "Workspace id*")]) { a in
+            APIRequest(method: "PUT", path: "/v1/workspaces/\(try a.id("workspace"))/addons/\(try a.positional(0, "addon"))",
+                       view: .resource(Columns.workspace))
+        },
+        Command(path: ["addon", "revoke"], summary: "Revoke an add-on from a workspace (operator).",
+                positionals: ["addon"], options: [("workspace", "Workspace id*")]) { a in
+            APIRequest(method: "DELETE", path: "/v1/workspaces/\(try a.id("workspace"))/addons/\(try a.positional(0, "addon"))",
+                       view: .resource(Columns.workspace))
+        },
+
+        // Projects
+        Command(path: ["project", "create"], summary: "Create a project (workspace admin).",
+                options: [("workspace", "Workspace id*"), ("name", "Project name*")]) { a in
+            APIRequest(method: "POST", path: try projectPath(a), body: ["name": try a.required("name")], view: .resource(Columns.project))
+        },
+        Command(path: ["project", "list"], summary: "List the projects of a workspace that you can see.",
+                options: [("workspace", "Workspace id*")] + listOptions, flags: listFlags) { a in
+            APIRequest(method: "GET", path: try projectPath(a), query: a.pageQuery, view: .list(Columns.project), followPages: a.flag("all"))
+        },
+        Command(path: ["project", "get"], summary: "Show a project.", positionals: ["project-id"],
+                options: [("workspace", "Workspace id*")]) { a in
+            APIRequest(method: "GET", path: "\(try projectPath(a))/\(try a.positionalID(0, "project-id"))", view: .resource(Columns.project))
+        },
+        Command(path: ["project", "update"], summary: "Rename a project (project admin).", positionals: ["project-id"],
+                options: [("workspace", "Workspace id*"), ("name", "New name*")]) { a in
+            APIRequest(method: "PATCH", path: "\(try projectPath(a))/\(try a.positionalID(0, "project-id"))",
+                       body: ["name": try a.required("name")], view: .resource(Columns.project))
+        },
+        Command(path: ["project", "delete"], summary: "Delete a project with its connections, and revoke its tokens (workspace admin).",
+                positionals: ["project-id"], options: [("workspace", "Workspace id*")], flags: [("yes", "Do not ask for confirmation")]) { a in
+            let id = try a.positionalID(0, "project-id")
+            return APIRequest(method: "DELETE", path: "\(try projectPath(a))/\(id)", view: .deleted("project \(id)"),
+                              confirmation: "Delete project \(id) with all its connections?")
+        },
+
+        // Connections
+        Command(path: ["connection", "create"], summary: "Create a connection in a project.",
+                options: [("workspace", "Workspace id*"), ("project", "Project id*"), ("name", "Connection name*"),
+                          ("type", "postgresql, http or generic*")] + fieldOptions) { a in
+            var body: [String: Any] = ["name": try a.required("name"), "type": try a.required("type")]
+            if let fields = try a.fields() { body["fields"] = fields }
+            return APIRequest(method: "POST", path: try connectionPath(a), body: body, view: .resource(Columns.connection))
+        },
+        Command(path: ["connection", "list"], summary: "List a project's connections.",
+                options: [("workspace", "Workspace id*"), ("project", "Project id*")] + listOptions, flags: listFlags) { a in
+            APIRequest(method: "GET", path: try connectionPath(a), query: a.pageQuery, view: .list(Columns.connection),
+                       followPages: a.flag("all"))
+        },
+        Command(path: ["connection", "get"], summary: "Show a connection.", positionals: ["connection-id"],
+                options: [("workspace", "Workspace id*"), ("project", "Project id*")]) { a in
+            APIRequest(method: "GET", path: "\(try connectionPath(a))/\(try a.positionalID(0, "connection-id"))",
+                       view: .resource(Columns.connection))
+        },
+        Command(path: ["connection", "update"], summary: "Rename a connection or replace its fields.", positionals: ["connection-id"],
+                options: [("workspace", "Workspace id*"), ("project", "Project id*"), ("name", "New name")] + fieldOptions) { a in
+            var body: [String: Any] = [:]
+            if let name = a.value("name") { body["name"] = name }
+            if let fields = try a.fields() { body["fields"] = fields }
+            guard !body.isEmpty else { throw UsageError("give --name or fields to change") }
+            return APIRequest(method: "PATCH", path: "\(try connectionPath(a))/\(try a.positionalID(0, "connection-id"))",
+                              body: body, view: .resource(Columns.connection))
+        },
+        Command(path: ["connection", "delete"], summary: "Delete a connection.", positionals: ["connection-id"],
+                options: [("workspace", "Workspace id*"), ("project", "Project id*")]) { a in
+            let id = try a.positionalID(0, "connection-id")
+            return APIRequest(method: "DELETE", path: "\(try connectionPath(a))/\(id)", view: .deleted("connection \(id)"))
+        },
+
+        // Tokens
+        Command(path: ["token", "create"],
+                summary: "Issue an API token. Roles: operator, workspace_admin, project_admin, project_member, runtime, auditor.",
+                options: [("name", "What the token is for*"), ("role", "The token's role*"),
+                          ("workspace", "Workspace id (all roles but operator)"), ("project", "Project id (project roles)"),
+                          ("expires-in", "Lifetime in seconds (60 to 10 years); no expiry if left out")]) { a in
+            var body: [String: Any] = ["name": try a.required("name"), "role": try a.required("role")]
+            if let ws = try a.positiveID("workspace") { body["workspace_id"] = ws }
+            if let p = try a.positiveID("project") { body["project_id"] = p }
+            if let seconds = try a.integer("expires-in", in: 1...Int(Int32.max)) { body["expires_in_seconds"] = seconds }
+            return APIRequest(method: "POST", path: "/v1/tokens", body: body, view: .issuedToken)
+        },
+        Command(path: ["token", "list"], summary: "List the tokens you may manage, and your own.", options: listOptions, flags: listFlags) { a in
+            APIRequest(method: "GET", path: "/v1/tokens", query: a.pageQuery, view: .list(Columns.token), followPages: a.flag("all"))
+        },
+        Command(path: ["token", "get"], summary: "Show a token's metadata.", positionals: ["token-id"]) { a in
+            APIRequest(method: "GET", path: "/v1/tokens/\(try a.positional(0, "token-id"))", view: .resource(Columns.token))
+        },
+        Command(path: ["token", "update"], summary: "Rename a token.", positionals: ["token-id"], options: [("name", "New name*")]) { a in
+            APIRequest(method: "PATCH", path: "/v1/tokens/\(try a.positional(0, "token-id"))",
+                       body: ["name": try a.required("name")], view: .resource(Columns.token))
+        },
+        Command(path: ["token", "revoke"], summary: "Revoke a token; it stops working at once.", positionals: ["token-id"]) { a in
+            APIRequest(method: "DELETE", path: "/v1/tokens/\(try a.positional(0, "token-id"))", view: .resource(Columns.token))
+        },
+    ]
+}

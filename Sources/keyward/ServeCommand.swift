@@ -1,0 +1,147 @@
+import Dispatch
+import Foundation
+import KeywardCore
+import KeywardHTTP
+import KeywardServer
+import KeywardStorage
+
+/// `keyward serve`: open the store, make sure an operator exists, serve until SIGTERM or SIGINT, then
+/// stop gracefully: refuse new connections, finish the requests in flight, exit 0.
+enum ServeCommand {
+    static let help = """
+        Usage: keyward serve [options]
+
+        Serves the Keyward API. Settings come from options, then environment variables, then defaults.
+
+        Options:
+          --listen HOST:PORT        Address to listen on (KEYWARD_LISTEN, default 127.0.0.1:8080)
+          --data-dir DIR            Where the embedded database and key files live (KEYWARD_DATA_DIR, default ./.keyward)
+          --database LOCATION       sqlite:PATH or postgres://USER@HOST:PORT/DB (KEYWARD_DATABASE, default sqlite:DATA_DIR/keyward.db)
+          --threads N               HTTP worker threads (default: number of cores, at least 2)
+          --max-body-bytes N        Largest request body accepted (default 1048576)
+          --connection-limit N      Most simultaneous connections (default 1024)
+          --idle-timeout SECONDS    Close connections idle this long, including slow headers (default 30)
+          --log-level LEVEL         debug, info, warning or error (KEYWARD_LOG_LEVEL, default info)
+          -h, --help                Show this help
+
+        On first start Keyward creates an operator token, prints it once, and saves it to DATA_DIR/operator-token (mode 0600).
+        """
+
+    static func run(_ arguments: [String]) -> Int32 {
+        let parsed: ParsedArguments
+        do {
+            parsed = try ParsedArguments(arguments, options: ["listen", "data-dir", "database", "threads", "max-body-bytes",
+                                                              "connection-limit", "idle-timeout", "log-level"], flags: [])
+        } catch {
+            CLIOutput.error("\(error)\n\n\(help)")
+            return ExitCode.usage
+        }
+        if parsed.help { print(help); return ExitCode.success }
+        guard parsed.positionals.isEmpty else {
+            CLIOutput.error("serve takes no arguments\n\n\(help)")
+            return ExitCode.usage
+        }
+        let environment = ProcessInfo.processInfo.environment
+        func setting(_ option: String, _ variable: String?) -> String? {
+            parsed.value(option) ?? variable.flatMap { environment[$0] }
+        }
+
+        let levelName = setting("log-level", "KEYWARD_LOG_LEVEL") ?? "info"
+        guard let level = LogLevel(name: levelName) else {
+            CLIOutput.error("--log-level must be one of debug, info, warning, error")
+            return ExitCode.usage
+        }
+        let logger = Logger(minimumLevel: level, sink: StderrLogSink())
+
+        var configuration = HTTPServerConfiguration()
+        do {
+            let listen = setting("listen", "KEYWARD_LISTEN") ?? "127.0.0.1:8080"
+            (configuration.host, configuration.port) = try parseListen(listen)
+            if let value = try parsed.integer("threads", in: 1...256) { configuration.threads = value }
+            if let value = try parsed.integer("max-body-bytes", in: 1024...(64 << 20)) { configuration.maxBodyBytes = value }
+            if let value = try parsed.integer("connection-limit", in: 1...100_000) { configuration.connectionLimit = value }
+            if let value = try parsed.integer("idle-timeout", in: 1...3600) { configuration.idleTimeoutSeconds = value }
+        } catch {
+            CLIOutput.error("\(error)")
+            return ExitCode.usage
+        }
+
+        // Everything Keyward writes (database, WAL, key and token files) is for its own user only.
+        umask(0o077)
+        let dataDirectory = URL(fileURLWithPath: setting("data-dir", "KEYWARD_DATA_DIR") ?? "./.keyward")
+        let location: StoreLocation
+        let store: SQLStore
+        do {
+            try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            location = try StoreLocation(parsing: setting("database", "KEYWARD_DATABASE")
+                                         ?? "sqlite:\(dataDirectory.appendingPathComponent("keyward.db").path)")
+            store = try location.open(poolSize: max(4, configuration.threads * 2))
+        } catch {
+            logger.error("cannot open the database", [("error", .string("\(error)"))])
+            return ExitCode.failure
+        }
+
+        do {
+            let tokenFile = dataDirectory.appendingPathComponent("operator-token")
+            if let created = try OperatorBootstrap.ensureOperator(store: store, tokenFile: tokenFile) {
+                print("""
+
+                    Keyward created the first operator token. It is shown only this once:
+
+                        \(created.secret)
+
+                    It is also saved in \(tokenFile.path) (mode 0600).
+                    Use it with: export KEYWARD_TOKEN=$(cat \(tokenFile.path))
+
+                    """)
+                fflush(nil)
+                logger.info("created the first operator token", [("token_id", .string(created.tokenID.rawValue))])
+            }
+        } catch {
+            logger.error("cannot create the first operator token", [("error", .string("\(error)"))])
+            return ExitCode.failure
+        }
+
+        let server = HTTPServer(configuration: configuration, responder: Application(store: store, logger: logger), logger: logger)
+        do {
+            try server.start()
+        } catch {
+            logger.error("cannot start the HTTP server", [("error", .string("\(error)"))])
+            return ExitCode.failure
+        }
+        logger.info("listening", [("address", .string("\(configuration.host):\(server.port)")),
+                                  ("database", .string(location.redacted)), ("threads", .int(Int64(configuration.threads)))])
+
+        waitForTerminationSignal()
+        logger.info("shutting down: finishing requests in flight")
+        server.shutdown(grace: 10)
+        logger.info("stopped")
+        return ExitCode.success
+    }
+
+    static func parseListen(_ text: String) throws -> (String, UInt16) {
+        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else {
+            throw UsageError("--listen must be HOST:PORT, for example 127.0.0.1:8080")
+        }
+        let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return (host.isEmpty ? "127.0.0.1" : host, port)
+    }
+
+    /// Blocks until SIGTERM or SIGINT arrives.
+    static func waitForTerminationSignal() {
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        signal(SIGPIPE, SIG_IGN)
+        let stop = DispatchSemaphore(value: 0)
+        let queue = DispatchQueue(label: "keyward.signals")
+        let sources = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { stop.signal() }
+            source.resume()
+            return source
+        }
+        stop.wait()
+        sources.forEach { $0.cancel() }
+    }
+}
