@@ -1,0 +1,70 @@
+import Foundation
+import KeywardCore
+import KeywardHTTP
+import KeywardStorage
+import Testing
+@testable import KeywardServer
+
+/// An `Application` over a fresh SQLite store, called in-process: every API rule can be tested without
+/// sockets (the socket layer has its own tests). Comes with an operator token.
+final class APIHarness {
+    let store: SQLStore
+    let app: Application
+    let directory: URL
+    let operatorToken: String
+
+    struct Silent: LogSink { func write(_ line: String) {} }
+
+    struct Reply {
+        let status: Int
+        let headers: [(String, String)]
+        let body: [UInt8]
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]) ?? [:] }
+        var code: String? { json["code"] as? String }
+        var items: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
+        func int(_ key: String) -> Int64 { (json[key] as? NSNumber)?.int64Value ?? -1 }
+    }
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyward-api-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        store = try StoreLocation.sqlite(path: directory.appendingPathComponent("k.db").path).open(poolSize: 4)
+        app = Application(store: store, logger: Logger(minimumLevel: .error, sink: Silent()))
+        let created = try OperatorBootstrap.ensureOperator(store: store, tokenFile: directory.appendingPathComponent("operator-token"))
+        operatorToken = try #require(created).secret
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    @discardableResult
+    func call(_ method: String, _ path: String, token: String?, body: String? = nil,
+              query: [String: String] = [:], contentType: String = "application/json") -> Reply {
+        var headers: [String: String] = [:]
+        if let token { headers["authorization"] = "Bearer \(token)" }
+        if body != nil { headers["content-type"] = contentType }
+        let response = app.respond(to: HTTPRequest(method: method, path: path, headers: headers, query: query,
+                                                   body: Array((body ?? "").utf8), requestID: "test-request"))
+        return Reply(status: response.status, headers: response.headers, body: response.body)
+    }
+
+    func op(_ method: String, _ path: String, _ body: String? = nil) -> Reply {
+        call(method, path, token: operatorToken, body: body)
+    }
+
+    /// Creates a workspace, and returns its id.
+    func workspace(_ name: String = "Acme") -> Int64 { op("POST", "/v1/workspaces", #"{"name":"\#(name)"}"#).int("id") }
+
+    @discardableResult
+    func project(_ ws: Int64, _ name: String = "Payments") -> Int64 {
+        op("POST", "/v1/workspaces/\(ws)/projects", #"{"name":"\#(name)"}"#).int("id")
+    }
+
+    /// Issues a token with the operator's authority and returns its secret.
+    func token(_ role: Role, ws: Int64? = nil, project: Int64? = nil, by issuer: String? = nil) -> String {
+        var members = [#""name":"t""#, #""role":"\#(role.rawValue)""#]
+        if let ws { members.append(#""workspace_id":\#(ws)"#) }
+        if let project { members.append(#""project_id":\#(project)"#) }
+        let reply = call("POST", "/v1/tokens", token: issuer ?? operatorToken, body: "{\(members.joined(separator: ","))}")
+        return reply.json["secret"] as? String ?? "issue failed: \(reply.status) \(reply.code ?? "")"
+    }
+}
