@@ -24,17 +24,15 @@ public struct PageRequest: Sendable, Equatable {
         }
         var after: String?
         if let cursor {
-            guard let decoded = Cursor.decode(cursor) else {
-                throw KeywardError(.badRequest, code: "invalid_cursor", title: "Invalid cursor",
-                                   detail: "The cursor is not one this server issued.",
-                                   hint: "Pass the next_cursor value of a previous page unchanged.")
-            }
+            guard let decoded = Cursor.decode(cursor) else { throw Self.invalidCursor }
             after = decoded
         }
         self.init(limit: limit, after: after)
     }
 
-    public var afterInteger: Int64? { after.flatMap { Int64($0) } }
+    public static let invalidCursor = KeywardError(
+        .badRequest, code: "invalid_cursor", title: "Invalid cursor", detail: "The cursor is not one this server issued.",
+        hint: "Pass the next_cursor value of a previous page unchanged.")
 }
 
 public struct Page<Item: Sendable>: Sendable {

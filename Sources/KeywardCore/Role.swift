@@ -13,7 +13,7 @@ public enum Role: String, Sendable, Codable, CaseIterable {
     /// Reads one workspace and its audit trail, changes nothing.
     case auditor
 
-    public enum ScopeLevel: String, Sendable { case platform, workspace, project }
+    public enum ScopeLevel: String, Sendable, CaseIterable { case platform, workspace, project }
 
     public var scopeLevel: ScopeLevel {
         switch self {

@@ -68,6 +68,9 @@ public enum JSONBody {
                                hint: "Allowed fields: \(known.sorted().joined(separator: ", ")).",
                                extras: ["field": .string(String(unknown.prefix(64)))])
         }
+        if let null = members.keys.sorted().first(where: { members[$0] is NSNull }) {
+            throw KeywardError.invalidField(null, "must not be null", hint: "Leave the field out to keep its current value.")
+        }
         do {
             return try decoder().decode(Body.self, from: Data(request.body))
         } catch let error as KeywardError {

@@ -134,7 +134,8 @@ enum OpenAPIDocument {
 
     static let pageQuery: [JSONValue] = [
         .object(["name": "limit", "in": "query", "schema": .object(["type": "integer", "minimum": 1, "maximum": .number(Double(PageRequest.maximumLimit)), "default": .number(Double(PageRequest.defaultLimit))])]),
-        .object(["name": "cursor", "in": "query", "schema": .object(["type": "string"])]),
+        .object(["name": "cursor", "in": "query", "description": "The next_cursor of the previous page, unchanged",
+                 "schema": .object(["type": "string", "pattern": "^c1\\.([0-9a-f]{2}){1,128}$"])]),
     ]
 
     // MARK: Schemas
@@ -144,11 +145,12 @@ enum OpenAPIDocument {
                  "additionalProperties": .bool(!closed)])
     }
 
-    static let id: JSONValue = .object(["type": "integer", "minimum": 1])
+    static let id: JSONValue = .object(["type": "integer", "minimum": 1, "maximum": .number(9_007_199_254_740_991)])
     static let timestamp: JSONValue = .object(["type": "string", "format": "date-time"])
     static let nullableTimestamp: JSONValue = .object(["type": .array(["string", "null"]), "format": "date-time"])
     static let name: JSONValue = .object(["type": "string", "minLength": 1, "maxLength": .number(Double(Names.maximumLength)),
-                                          "pattern": "\\S"])
+                                          "pattern": .string(Names.pattern),
+                                          "description": "At most 100 characters, no control characters; surrounding spaces are trimmed"])
 
     static func enumeration(_ values: [String]) -> JSONValue {
         .object(["type": "string", "enum": .array(values.map { .string($0) })])
@@ -187,11 +189,7 @@ enum OpenAPIDocument {
             "IssuedToken": object(["token": ref("Token"),
                                    "secret": .object(["type": "string", "description": "The API token. Shown only in this response."])],
                                   required: ["token", "secret"]),
-            "CreateTokenRequest": object(["name": name, "role": enumeration(Role.allCases.map(\.rawValue)),
-                                          "workspace_id": id, "project_id": id,
-                                          "expires_in_seconds": .object(["type": "integer", "minimum": 60,
-                                                                         "maximum": .number(Double(TokenHandlers.maximumLifetimeSeconds))])],
-                                         required: ["name", "role"]),
+            "CreateTokenRequest": .object(["oneOf": .array(Role.ScopeLevel.allCases.map(tokenRequest))]),
             "Problem": object(["type": .object(["type": "string"]), "title": .object(["type": "string"]),
                                "status": .object(["type": "integer"]), "detail": .object(["type": "string"]),
                                "code": .object(["type": "string", "description": "Stable, machine-readable error code"]),
@@ -199,6 +197,20 @@ enum OpenAPIDocument {
                                "request_id": .object(["type": "string"]), "instance": .object(["type": "string"])],
                               required: ["type", "title", "status", "detail", "code", "request_id"], closed: false),
         ]
+    }
+
+    /// A token request for the roles of one scope level: which ids it takes follows from the level.
+    static func tokenRequest(_ level: Role.ScopeLevel) -> JSONValue {
+        let roles = Role.allCases.filter { $0.scopeLevel == level }.map(\.rawValue)
+        var properties: [String: JSONValue] = [
+            "name": name, "role": enumeration(roles),
+            "expires_in_seconds": .object(["type": "integer", "minimum": 60,
+                                           "maximum": .number(Double(TokenHandlers.maximumLifetimeSeconds))]),
+        ]
+        var required = ["name", "role"]
+        if level != .platform { properties["workspace_id"] = id; required.append("workspace_id") }
+        if level == .project { properties["project_id"] = id; required.append("project_id") }
+        return object(properties, required: required)
     }
 
     static var problemResponses: [String: JSONValue] {

@@ -72,7 +72,8 @@ extension SQLStore {
         var values = parameters
         if let after = request.after {
             clauses.append("id > ?")
-            values.append(Int64(after).map(SQLValue.integer) ?? .text(after))
+            guard let id = Int64(after) else { throw PageRequest.invalidCursor }
+            values.append(.integer(id))
         }
         let whereText = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
         values.append(.integer(Int64(request.limit + 1)))

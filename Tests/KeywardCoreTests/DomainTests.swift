@@ -114,3 +114,24 @@ import Testing
         #expect(!sink.lines[0].contains("\n"))
     }
 }
+
+/// `Names.validated` and `Names.pattern` must accept exactly the same strings, or the OpenAPI document lies.
+@Suite struct NamesPatternAgreementTests {
+    @Test(arguments: ["Payments", "  Payments  ", "\u{3000}x\u{3000}", "x y", "Ü", "a\u{200B}b", "\u{3000}", " ", "",
+                      "a\tb", "\u{1C}x", "x\u{85}", String(repeating: "y", count: 100), String(repeating: "y", count: 101),
+                      "\u{FEFF}", "e\u{301}"])
+    func agree(_ name: String) throws {
+        let matchesPattern = name.unicodeScalars.count <= Names.maximumLength && Self.matches(name)
+        let accepted = (try? Names.validated(name)) != nil
+        #expect(matchesPattern == accepted, "\(name.unicodeScalars.map { String($0.value, radix: 16) })")
+    }
+
+    /// Evaluates the pattern with ECMA-262 semantics on ICU: `\uXXXX` becomes `\x{XXXX}`, and the final `$`
+    /// becomes `\z`, because ICU's `$` also matches before a trailing line terminator and ECMA's does not.
+    static func matches(_ text: String) -> Bool {
+        var icu = Names.pattern.replacingOccurrences(of: #"\\u([0-9A-Fa-f]{4})"#, with: "\\\\x{$1}", options: .regularExpression)
+        icu = String(icu.dropLast()) + "\\z"
+        let regex = try! NSRegularExpression(pattern: icu)
+        return regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    }
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `make test`: installs and starts the test peers on loopback, runs every suite, and stops what it
+# started even when a test fails.
+#   1. Debian packages (scripts/install-deps.sh test) and the pinned Python venv (scripts/venv.sh)
+#   2. a throwaway PostgreSQL 15 cluster in a temp dir, run as the postgres user, on a free loopback port
+#   3. swift build, then swift test (unit, store contract on SQLite and PostgreSQL, HTTP, API, end-to-end)
+#   4. schemathesis against a real keyward on SQLite and on PostgreSQL (scripts/api-fuzz.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$(date +%s)
+
+scripts/install-deps.sh test
+scripts/venv.sh
+
+work=$(mktemp -d /tmp/keyward-test.XXXXXX)
+chmod 755 "$work"
+cleanup() {
+  scripts/postgres.sh stop "$work/pg" || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+eval "$(scripts/postgres.sh start "$work/pg")"
+export KEYWARD_TEST_POSTGRES_URL KEYWARD_REQUIRE_POSTGRES=1
+echo "PostgreSQL test server: ${KEYWARD_TEST_POSTGRES_URL}" >&2
+
+swift build
+swift test
+
+echo "== API fuzzing (schemathesis) on SQLite ==" >&2
+scripts/api-fuzz.sh sqlite
+echo "== API fuzzing (schemathesis) on PostgreSQL ==" >&2
+psql "$KEYWARD_TEST_POSTGRES_URL" -qAtc "CREATE DATABASE keyward_fuzz" >/dev/null
+scripts/api-fuzz.sh "${KEYWARD_TEST_POSTGRES_URL%/*}/keyward_fuzz"
+
+echo "make test: all suites passed in $(( $(date +%s) - started ))s" >&2
