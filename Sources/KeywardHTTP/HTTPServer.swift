@@ -13,7 +13,7 @@ public struct HTTPServerConfiguration: Sendable {
     /// Closes a connection that sends nothing (headers, body, or a next request) for this long.
     public var idleTimeoutSeconds: Int = 30
     /// Per-connection memory for the request line and headers; larger headers are refused by the server.
-    public var connectionMemoryBytes: Int = 64 * 1024
+    public var connectionMemoryBytes: Int = 16 * 1024
 
     public init() {}
 }
@@ -154,11 +154,14 @@ public final class HTTPServer: @unchecked Sendable {
         let response: HTTPResponse = state.tooLarge
             ? Problem.response(Problem.payloadTooLarge(limit: configuration.maxBodyBytes), requestID: requestID, instance: url)
             : responder.respond(to: request)
-        logger.info("request", [
-            ("method", .string(method)), ("path", .string(url)), ("status", .int(Int64(response.status))),
-            ("duration_ms", .double(Double(DispatchTime.now().uptimeNanoseconds - state.started) / 1e6)),
-            ("request_id", .string(requestID)),
-        ])
+        // The fields are only built when the line will be written: this runs for every request.
+        if logger.minimumLevel <= .info {
+            logger.info("request", [
+                ("method", .string(method)), ("path", .string(url)), ("status", .int(Int64(response.status))),
+                ("duration_ms", .double(Double(DispatchTime.now().uptimeNanoseconds - state.started) / 1e6)),
+                ("request_id", .string(requestID)),
+            ])
+        }
         return queue(response, requestID: requestID, on: connection)
     }
 

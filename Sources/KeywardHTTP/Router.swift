@@ -5,12 +5,7 @@ public struct Router<Route: Sendable>: Sendable {
         public let method: HTTPMethod
         public let pattern: String
         public let route: Route
-        let segments: [Segment]
-    }
-
-    enum Segment: Sendable, Equatable {
-        case literal(String)
-        case parameter(String)
+        let path: PathPattern
     }
 
     public private(set) var entries: [Entry] = []
@@ -18,11 +13,9 @@ public struct Router<Route: Sendable>: Sendable {
     public init() {}
 
     public mutating func add(_ method: HTTPMethod, _ pattern: String, _ route: Route) {
-        let segments = Self.split(pattern).map { part -> Segment in
-            part.hasPrefix("{") && part.hasSuffix("}") ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
-        }
-        precondition(!entries.contains { $0.method == method && $0.segments == segments }, "duplicate route \(method) \(pattern)")
-        entries.append(Entry(method: method, pattern: pattern, route: route, segments: segments))
+        let path = PathPattern(pattern)
+        precondition(!entries.contains { $0.method == method && $0.path == path }, "duplicate route \(method) \(pattern)")
+        entries.append(Entry(method: method, pattern: pattern, route: route, path: path))
     }
 
     public enum Match {
@@ -33,31 +26,53 @@ public struct Router<Route: Sendable>: Sendable {
     }
 
     public func match(method: String, path: String) -> Match {
-        let parts = Self.split(path)
+        let parts = PathPattern.split(path)
         var allowed: [HTTPMethod] = []
-        for entry in entries where entry.segments.count == parts.count {
-            guard let parameters = Self.bind(entry.segments, parts) else { continue }
+        for entry in entries where entry.path.matchesLiterals(parts) {
             if entry.method.rawValue == method {
-                return .found(entry.route, parameters: parameters, pattern: entry.pattern)
+                return .found(entry.route, parameters: entry.path.bind(parts), pattern: entry.pattern)
             }
             allowed.append(entry.method)
         }
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed.sorted())
     }
+}
 
-    private static func bind(_ segments: [Segment], _ parts: [Substring]) -> [String: String]? {
+/// A route's path, split into segments once. Kept outside the generic `Router` so matching runs as
+/// specialized code rather than through generic metadata at every request.
+struct PathPattern: Sendable, Equatable {
+    enum Segment: Sendable, Equatable {
+        case literal(String)
+        case parameter(String)
+    }
+
+    let segments: [Segment]
+
+    init(_ pattern: String) {
+        segments = Self.split(pattern).map { part in
+            part.hasPrefix("{") && part.hasSuffix("}") ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
+        }
+    }
+
+    /// Compares the segment count and the literal segments, allocating nothing: most routes fail here.
+    func matchesLiterals(_ parts: [Substring]) -> Bool {
+        guard parts.count == segments.count else { return false }
+        for index in segments.indices {
+            if case .literal(let text) = segments[index], parts[index] != text { return false }
+        }
+        return true
+    }
+
+    func bind(_ parts: [Substring]) -> [String: String] {
         var parameters: [String: String] = [:]
-        for (segment, part) in zip(segments, parts) {
-            switch segment {
-            case .literal(let text): if part != text { return nil }
-            case .parameter(let name): parameters[name] = String(part)
-            }
+        for index in segments.indices {
+            if case .parameter(let name) = segments[index] { parameters[name] = String(parts[index]) }
         }
         return parameters
     }
 
-    private static func split(_ path: String) -> [Substring] {
-        path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().filter { !$0.isEmpty }
-            .map { $0 }
+    /// Non-empty segments after the leading `/`; a trailing slash is ignored.
+    static func split(_ path: String) -> [Substring] {
+        path.utf8.first == UInt8(ascii: "/") ? path.dropFirst().split(separator: "/") : path.split(separator: "/")
     }
 }

@@ -3,9 +3,10 @@ import KeywardHTTP
 
 enum SystemHandlers {
     /// Liveness: the process is up and serving.
-    static func health(_ context: RequestContext) throws -> HTTPResponse {
-        .json(["status": "ok"])
-    }
+    static func health(_ context: RequestContext) throws -> HTTPResponse { healthy }
+
+    /// Built once: probes call this constantly and it never changes.
+    private static let healthy = HTTPResponse.json(["status": "ok"])
 
     /// Readiness: the database answers. A load balancer should send traffic only while this is 200.
     static func ready(_ context: RequestContext) throws -> HTTPResponse {
