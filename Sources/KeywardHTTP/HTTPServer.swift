@@ -12,6 +12,9 @@ public struct HTTPServerConfiguration: Sendable {
     public var connectionLimit: Int = 1024
     /// Closes a connection that sends nothing (headers, body, or a next request) for this long.
     public var idleTimeoutSeconds: Int = 30
+    /// Closes a new connection that has not sent a complete request head this long after it was accepted,
+    /// however slowly it trickles bytes.
+    public var headerTimeoutSeconds: Int = 10
     /// Per-connection memory for the request line and headers; larger headers are refused by the server.
     public var connectionMemoryBytes: Int = 16 * 1024
 
@@ -41,6 +44,7 @@ public final class HTTPServer: @unchecked Sendable {
     let logger: Logger
     let requestIDs = RequestIDGenerator()
     let inFlight = Atomic<Int>(0)
+    let headerDeadline: HeaderDeadline
     private let daemonLock = NSLock()
     private var daemon: OpaquePointer?
     public private(set) var port: UInt16 = 0
@@ -49,6 +53,7 @@ public final class HTTPServer: @unchecked Sendable {
         self.configuration = configuration
         self.responder = responder
         self.logger = logger
+        headerDeadline = HeaderDeadline(seconds: configuration.headerTimeoutSeconds)
     }
 
     public func start() throws {
@@ -78,11 +83,12 @@ public final class HTTPServer: @unchecked Sendable {
         }
         guard let started else { throw HTTPServerError.cannotStart(host: configuration.host, port: configuration.port) }
         port = cmhd_bound_port(started)
+        headerDeadline.start()
         daemonLock.withLock { daemon = started }
     }
 
     private func start(flags: UInt32, address: UnsafePointer<sockaddr>, context: UnsafeMutableRawPointer) -> OpaquePointer? {
-        cmhd_start(flags, 0, address, accessHandler, context, requestCompleted, context,
+        cmhd_start(flags, 0, address, accessHandler, context, requestCompleted, context, connectionNotified, context,
                    UInt32(max(1, configuration.threads)), UInt32(configuration.connectionLimit),
                    UInt32(configuration.idleTimeoutSeconds), configuration.connectionMemoryBytes)
     }
@@ -103,6 +109,7 @@ public final class HTTPServer: @unchecked Sendable {
         }
         let unfinished = inFlight.load(ordering: .acquiring)
         MHD_stop_daemon(running)
+        headerDeadline.stop()
         if unfinished > 0 {
             logger.warning("stopped with requests still running", [("requests", .int(Int64(unfinished)))])
         }
@@ -119,6 +126,9 @@ public final class HTTPServer: @unchecked Sendable {
                 uploadData: UnsafePointer<CChar>?, uploadSize: UnsafeMutablePointer<Int>,
                 stateSlot: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> MHD_Result {
         guard let raw = stateSlot.pointee else {
+            if let tracked = cmhd_socket_context(connection) {
+                headerDeadline.headersReceived(Unmanaged<HeaderDeadline.Tracked>.fromOpaque(tracked).takeUnretainedValue())
+            }
             let state = RequestState()
             _ = MHD_get_connection_values(connection, .HEADER_KIND, collectValue,
                                           Unmanaged.passUnretained(state.headerBox).toOpaque())
@@ -217,6 +227,25 @@ private let accessHandler: MHD_AccessHandlerCallback = { context, connection, ur
     let server = Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue()
     return server.handle(connection: connection, url: String(cString: url), method: String(cString: method),
                          uploadData: uploadData, uploadSize: uploadSize, stateSlot: stateSlot)
+}
+
+/// Tracks each connection from accept to close for the header deadline.
+private let connectionNotified: MHD_NotifyConnectionCallback = { context, connection, socketContext, event in
+    guard let context, let connection, let socketContext else { return }
+    let deadline = Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue().headerDeadline
+    switch event {
+    case .CONNECTION_NOTIFY_STARTED:
+        let tracked = deadline.opened(fd: cmhd_connection_fd(connection))
+        socketContext.pointee = Unmanaged.passRetained(tracked).toOpaque()
+    case .CONNECTION_NOTIFY_CLOSED:
+        guard let raw = socketContext.pointee else { return }
+        let tracked = Unmanaged<HeaderDeadline.Tracked>.fromOpaque(raw)
+        deadline.closed(tracked.takeUnretainedValue())
+        tracked.release()
+        socketContext.pointee = nil
+    default:
+        break
+    }
 }
 
 private let requestCompleted: MHD_RequestCompletedCallback = { context, _, stateSlot, _ in

@@ -20,7 +20,8 @@ enum ServeCommand {
           --threads N               HTTP worker threads (default: number of cores, at least 2)
           --max-body-bytes N        Largest request body accepted (default 1048576)
           --connection-limit N      Most simultaneous connections (default 1024)
-          --idle-timeout SECONDS    Close connections idle this long, including slow headers (default 30)
+          --idle-timeout SECONDS    Close connections that send nothing for this long (default 30)
+          --header-timeout SECONDS  Close new connections whose request head is not complete by then (default 10)
           --log-level LEVEL         debug, info, warning or error (KEYWARD_LOG_LEVEL, default info)
           -h, --help                Show this help
 
@@ -31,7 +32,7 @@ enum ServeCommand {
         let parsed: ParsedArguments
         do {
             parsed = try ParsedArguments(arguments, options: ["listen", "data-dir", "database", "threads", "max-body-bytes",
-                                                              "connection-limit", "idle-timeout", "log-level"], flags: [])
+                                                              "connection-limit", "idle-timeout", "header-timeout", "log-level"], flags: [])
         } catch {
             CLIOutput.error("\(error)\n\n\(help)")
             return ExitCode.usage
@@ -61,6 +62,7 @@ enum ServeCommand {
             if let value = try parsed.integer("max-body-bytes", in: 1024...(64 << 20)) { configuration.maxBodyBytes = value }
             if let value = try parsed.integer("connection-limit", in: 1...100_000) { configuration.connectionLimit = value }
             if let value = try parsed.integer("idle-timeout", in: 1...3600) { configuration.idleTimeoutSeconds = value }
+            if let value = try parsed.integer("header-timeout", in: 1...600) { configuration.headerTimeoutSeconds = value }
         } catch {
             CLIOutput.error("\(error)")
             return ExitCode.usage

@@ -114,6 +114,27 @@ import Testing
         #expect(connection.waitForClose())
     }
 
+    @Test func closesSlowlorisConnectionsThatNeverFinishTheirHeaders() throws {
+        let server = try start {
+            $0.idleTimeoutSeconds = 60
+            $0.headerTimeoutSeconds = 1
+        }
+        defer { server.shutdown(grace: 1) }
+        let connection = try RawConnection(port: server.port, receiveTimeoutSeconds: 1)
+        connection.send("GET / HTTP/1.1\r\nHost: x\r\n")
+        // Trickle a header byte at a time, far faster than the idle timeout, until the server hangs up.
+        var closed = false
+        for _ in 0..<30 where !closed {
+            connection.send("X")
+            closed = connection.closedWithinReceiveTimeout()
+        }
+        #expect(closed, "a client that never finishes its headers must be disconnected")
+        // Normal clients are unaffected.
+        let normal = try RawConnection(port: server.port)
+        normal.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(normal.readResponse()?.status == 200)
+    }
+
     @Test func servesManyConcurrentClients() throws {
         let server = try start()
         defer { server.shutdown(grace: 1) }

@@ -80,6 +80,15 @@ final class RawConnection {
         }
     }
 
+    /// Waits up to the receive timeout: true if the server closed the connection, false if it stayed open.
+    func closedWithinReceiveTimeout() -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        let count = recv(fd, &chunk, chunk.count, 0)
+        if count == 0 { return true }
+        if count < 0 { return errno == ECONNRESET || errno == EPIPE }
+        return false
+    }
+
     private func fill() -> Bool {
         var chunk = [UInt8](repeating: 0, count: 65536)
         let count = recv(fd, &chunk, chunk.count, 0)
