@@ -45,7 +45,7 @@ struct Authorizer: Sendable {
         case .token:
             let id = try PathIdentifiers.token(parameters["token"])
             // A token the caller may not manage is reported as absent, like one that does not exist.
-            guard let token = try? store.token(id),
+            guard let token = try store.credential(for: id)?.token,
                   token.id == principal.tokenID || AccessPolicy.mayManageToken(principal, role: token.role, scope: token.scope)
             else { throw KeywardError.notFound("Token", code: "token_not_found", id: id.rawValue) }
             return (principal, AuthorizedTarget(token: token))
