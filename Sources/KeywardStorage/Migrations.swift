@@ -64,6 +64,61 @@ public enum Migrations {
                 "CREATE INDEX connections_project ON connections (project_id, id)",
             ]
         },
+        Migration(version: 2, name: "secrets management: scope, stores, reference bindings, audit trail") { dialect in
+            [
+                """
+                CREATE TABLE workspace_secrets (
+                    workspace_id BIGINT PRIMARY KEY REFERENCES workspaces(id) ON DELETE CASCADE,
+                    scope TEXT NOT NULL,
+                    revision BIGINT NOT NULL,
+                    updated_at TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE secret_stores (
+                    id \(dialect.identityPrimaryKey),
+                    workspace_id BIGINT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+                    project_id BIGINT REFERENCES projects(id) ON DELETE CASCADE,
+                    provider TEXT NOT NULL,
+                    settings TEXT NOT NULL,
+                    revision BIGINT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL)
+                """,
+                // One store for the workspace, and at most one per project.
+                "CREATE UNIQUE INDEX secret_stores_workspace ON secret_stores (workspace_id) WHERE project_id IS NULL",
+                "CREATE UNIQUE INDEX secret_stores_project ON secret_stores (project_id) WHERE project_id IS NOT NULL",
+                """
+                CREATE TABLE connection_references (
+                    connection_id BIGINT NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+                    position BIGINT NOT NULL,
+                    workspace_id BIGINT NOT NULL,
+                    project_id BIGINT NOT NULL,
+                    field TEXT NOT NULL,
+                    reference TEXT NOT NULL,
+                    store_id BIGINT REFERENCES secret_stores(id) ON DELETE SET NULL,
+                    PRIMARY KEY (connection_id, position))
+                """,
+                "CREATE INDEX connection_references_workspace ON connection_references (workspace_id, project_id)",
+                "CREATE INDEX connection_references_store ON connection_references (store_id)",
+                // No foreign key to workspaces: the trail outlives what it describes.
+                """
+                CREATE TABLE audit_events (
+                    id \(dialect.identityPrimaryKey),
+                    workspace_id BIGINT NOT NULL,
+                    at TEXT NOT NULL,
+                    actor_token_id TEXT NOT NULL,
+                    actor_role TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    project_id BIGINT,
+                    connection_id BIGINT,
+                    store_id BIGINT,
+                    outcome TEXT NOT NULL,
+                    details TEXT NOT NULL,
+                    request_id TEXT NOT NULL)
+                """,
+                "CREATE INDEX audit_events_workspace ON audit_events (workspace_id, id)",
+            ]
+        },
     ]
 
     /// Brings the schema up to date. Safe to run from several processes at once: on PostgreSQL an

@@ -6,6 +6,7 @@ extension SQLStore {
 
     public func createConnection(_ draft: ConnectionDraft, in workspace: WorkspaceID, project: ProjectID) throws -> Connection {
         let fields = try Self.encode(draft.fields)
+        let references = try ReferenceScanner.references(in: draft.fields)
         return try write { connection in
             _ = try Self.loadProject(project, workspace, connection)
             let (now, stamp) = Self.now()
@@ -14,7 +15,9 @@ extension SQLStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id
                 """, [.integer(workspace.rawValue), .integer(project.rawValue), .text(draft.name),
                       .text(draft.type.rawValue), .text(fields), stamp, stamp])
-            return Connection(id: ConnectionID(try row!.integer("id")), workspaceID: workspace, projectID: project,
+            let id = ConnectionID(try row!.integer("id"))
+            try Self.bindReferences(references, connection: id, workspace: workspace, project: project, connection)
+            return Connection(id: id, workspaceID: workspace, projectID: project,
                               name: draft.name, type: draft.type, fields: draft.fields, createdAt: now, updatedAt: now)
         }
     }
@@ -35,6 +38,7 @@ extension SQLStore {
     public func updateConnection(_ id: ConnectionID, in workspace: WorkspaceID, project: ProjectID,
                                  _ change: ConnectionChange) throws -> Connection {
         let fields = try change.fields.map(Self.encode)
+        let references = try change.fields.map(ReferenceScanner.references)
         return try write { connection in
             var current = try Self.loadConnection(id, workspace, project, connection)
             if let name = change.name { current.name = name }
@@ -44,6 +48,10 @@ extension SQLStore {
             try connection.query("UPDATE connections SET name = ?, fields = ?, updated_at = ? WHERE id = ?",
                                  [.text(current.name), .text(try fields ?? Self.encode(current.fields)), stamp,
                                   .integer(id.rawValue)])
+            // Saving fields rebinds their references to the store in scope now.
+            if let references {
+                try Self.bindReferences(references, connection: id, workspace: workspace, project: project, connection)
+            }
             return current
         }
     }

@@ -52,6 +52,7 @@ extension SQLStore {
                                  [stamp, .integer(id.rawValue)])
             try connection.query("DELETE FROM connections WHERE project_id = ?", [.integer(id.rawValue)])
             try connection.query("DELETE FROM projects WHERE id = ?", [.integer(id.rawValue)])
+            try Self.bumpRevision(workspace, connection)
         }
     }
 

@@ -25,7 +25,8 @@ public protocol Store: Sendable {
     /// Deletes the project with its connections, and revokes its tokens.
     func deleteProject(_ id: ProjectID, in workspace: WorkspaceID) throws
 
-    // Connections
+    // Connections. Secret references in the fields are bound, in the same transaction, to the store in scope
+    // for the project; a connection with references needs the advanced_security add-on and a store in scope.
     func createConnection(_ draft: ConnectionDraft, in workspace: WorkspaceID, project: ProjectID) throws -> Connection
     func connection(_ id: ConnectionID, in workspace: WorkspaceID, project: ProjectID) throws -> Connection
     func listConnections(in workspace: WorkspaceID, project: ProjectID, _ page: PageRequest) throws -> Page<Connection>
@@ -42,6 +43,27 @@ public protocol Store: Sendable {
     func renameToken(_ id: TokenID, to name: String) throws -> Token
     func revokeToken(_ id: TokenID, at: Date) throws -> Token
     func countTokens() throws -> Int
+
+    // Secrets management
+    func secretsSettings(_ workspace: WorkspaceID) throws -> SecretsSettings
+    /// Which store serves which project right now.
+    func scopeRule(_ workspace: WorkspaceID) throws -> ScopeRule
+    func projectStore(_ project: ProjectID, in workspace: WorkspaceID) throws -> SecretStore?
+    /// Creates or updates the workspace's store (project nil) or a project's store, audited.
+    func putStore(in workspace: WorkspaceID, project: ProjectID?, provider: SecretsProvider, settings: StoreSettings,
+                  by actor: Actor) throws -> (store: SecretStore, created: Bool)
+    /// Deletes a store, audited. Refuses (409 store_in_use) while references are bound to it unless
+    /// forced; returns how many references it unbound.
+    func deleteStore(in workspace: WorkspaceID, project: ProjectID?, force: Bool, by actor: Actor) throws -> Int
+    /// Every saved reference of the workspace (or of one project), with the store it is bound to.
+    func referenceBindings(in workspace: WorkspaceID, project: ProjectID?) throws -> [ReferenceBinding]
+    /// Switches the scope if the configuration is still at `expectedRevision`, atomically and audited;
+    /// otherwise 409 stale_confirmation.
+    func switchScope(in workspace: WorkspaceID, to scope: SecretsScope, expectedRevision: Int64,
+                     summary: [String: JSONValue], by actor: Actor) throws -> SecretsSettings
+
+    // Audit trail
+    func listAudit(in workspace: WorkspaceID, _ filter: AuditFilter, _ page: PageRequest) throws -> Page<AuditEvent>
 
     /// A cheap round trip, for readiness checks.
     func ping() throws
