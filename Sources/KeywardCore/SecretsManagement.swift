@@ -231,6 +231,10 @@ extension KeywardError {
                      extras: ["addon": .string(addon.rawValue)])
     }
 
+    public static let staleConfirmation = KeywardError.conflict(
+        code: "stale_confirmation", "The secrets-management configuration changed after the preview was made.",
+        hint: "Run the preview again, review what breaks now, and confirm with the new token.")
+
     public static func noStoreInScope(project: ProjectID, scope: SecretsScope) -> KeywardError {
         KeywardError(.conflict, code: "no_store_in_scope", title: "No secrets manager configured",
                      detail: scope == .workspace

@@ -2,20 +2,43 @@ import KeywardCore
 
 /// What a route requires of its caller. Each route declares one; `Authorizer` enforces them all, so no
 /// handler checks roles itself.
-enum Access: Sendable {
-    /// No token needed (health, readiness, the OpenAPI document).
-    case anyone
-    /// Any valid token; what the caller then sees is narrowed by `AccessPolicy`'s visibility rules.
-    case authenticated
-    /// A platform-level permission (in practice: operators).
-    case platform(Permission)
-    /// A permission on the workspace named by the `{workspace}` path parameter.
-    case workspace(Permission)
-    /// A permission on the project named by `{workspace}` and `{project}`.
-    case project(Permission)
-    /// Managing the token named by `{token}`: allowed to whoever may manage its role and scope, and to the
-    /// token itself.
-    case token
-    /// Issuing a token: allowed when the caller may manage the role and scope the request body asks for.
-    case tokenIssue
+struct Access: Sendable {
+    enum Target: Sendable {
+        /// No token needed (health, readiness, the OpenAPI document).
+        case anyone
+        /// Any valid token; what the caller then sees is narrowed by `AccessPolicy`'s visibility rules.
+        case authenticated
+        /// A platform-level permission (in practice: operators).
+        case platform
+        /// The workspace named by the `{workspace}` path parameter.
+        case workspace
+        /// The project named by `{workspace}` and `{project}`.
+        case project
+        /// The token named by `{token}`: whoever may manage its role and scope, and the token itself.
+        case token
+        /// Issuing a token: whoever may manage the role and scope the request body asks for.
+        case tokenIssue
+    }
+
+    var target: Target
+    var permission: Permission?
+    /// An add-on the workspace must hold (403 addon_required otherwise).
+    var addon: Addon?
+    /// A stronger permission needed when the request asks to force (`?force=true`).
+    var forcePermission: Permission?
+
+    static let anyone = Access(target: .anyone)
+    static let authenticated = Access(target: .authenticated)
+    static let token = Access(target: .token)
+    static let tokenIssue = Access(target: .tokenIssue)
+
+    static func platform(_ permission: Permission) -> Access { Access(target: .platform, permission: permission) }
+
+    static func workspace(_ permission: Permission, addon: Addon? = nil, force: Permission? = nil) -> Access {
+        Access(target: .workspace, permission: permission, addon: addon, forcePermission: force)
+    }
+
+    static func project(_ permission: Permission, addon: Addon? = nil, force: Permission? = nil) -> Access {
+        Access(target: .project, permission: permission, addon: addon, forcePermission: force)
+    }
 }

@@ -7,11 +7,14 @@ struct AuthorizedTarget: Sendable {
     var workspaceID: WorkspaceID?
     var projectID: ProjectID?
     var token: Token?
+    /// The request asked to force, and the caller holds the permission forcing needs.
+    var force = false
 }
 
 /// The one place where routes' access rules are enforced. Order matters and is the same everywhere:
-/// authenticate (401), then decide on the scope named in the request (403), then check that what the
-/// path names exists there (404). A caller outside a workspace therefore learns nothing about its contents.
+/// authenticate (401), decide on the scope named in the request (403), check that what the path names
+/// exists there (404), then check the workspace's add-ons (403 addon_required). A caller outside a
+/// workspace therefore learns nothing about its contents.
 struct Authorizer: Sendable {
     let store: any Store
     let authenticator: Authenticator
@@ -19,28 +22,28 @@ struct Authorizer: Sendable {
     func authorize(_ access: Access, _ request: HTTPRequest, _ parameters: [String: String]) throws
         -> (Principal?, AuthorizedTarget)
     {
-        if case .anyone = access { return (nil, AuthorizedTarget()) }
+        if case .anyone = access.target { return (nil, AuthorizedTarget()) }
         let principal = try authenticator.authenticate(request)
-        switch access {
+        var target = AuthorizedTarget()
+        var scope = ResourceScope.platform
+        switch access.target {
         case .anyone, .authenticated:
-            return (principal, AuthorizedTarget())
+            return (principal, target)
 
-        case .platform(let permission):
-            try require(AccessPolicy.allows(principal, permission, on: .platform))
-            return (principal, AuthorizedTarget())
+        case .platform:
+            break
 
-        case .workspace(let permission):
+        case .workspace:
             let ws = try PathIdentifiers.integer(parameters["workspace"], name: "workspace", as: WorkspaceID.self)
-            try require(AccessPolicy.allows(principal, permission, on: .workspace(ws)))
-            _ = try store.workspace(ws)
-            return (principal, AuthorizedTarget(workspaceID: ws))
+            scope = .workspace(ws)
+            target.workspaceID = ws
 
-        case .project(let permission):
+        case .project:
             let ws = try PathIdentifiers.integer(parameters["workspace"], name: "workspace", as: WorkspaceID.self)
             let p = try PathIdentifiers.integer(parameters["project"], name: "project", as: ProjectID.self)
-            try require(AccessPolicy.allows(principal, permission, on: .project(ws, p)))
-            _ = try store.project(p, in: ws)
-            return (principal, AuthorizedTarget(workspaceID: ws, projectID: p))
+            scope = .project(ws, p)
+            target.workspaceID = ws
+            target.projectID = p
 
         case .token:
             let id = try PathIdentifiers.token(parameters["token"])
@@ -48,7 +51,8 @@ struct Authorizer: Sendable {
             guard let token = try store.credential(for: id)?.token,
                   token.id == principal.tokenID || AccessPolicy.mayManageToken(principal, role: token.role, scope: token.scope)
             else { throw KeywardError.notFound("Token", code: "token_not_found", id: id.rawValue) }
-            return (principal, AuthorizedTarget(token: token))
+            target.token = token
+            return (principal, target)
 
         case .tokenIssue:
             let body = try JSONBody.decode(CreateTokenBody.self, from: request)
@@ -57,6 +61,26 @@ struct Authorizer: Sendable {
             try require(AccessPolicy.mayManageToken(principal, role: role, scope: scope))
             return (principal, AuthorizedTarget(workspaceID: scope.workspaceID, projectID: scope.projectID))
         }
+
+        if let permission = access.permission { try require(AccessPolicy.allows(principal, permission, on: scope)) }
+        if request.query["force"] == "true" {
+            if let forcePermission = access.forcePermission {
+                guard AccessPolicy.allows(principal, forcePermission, on: scope) else {
+                    throw KeywardError(.forbidden, code: "force_forbidden", title: "Not allowed to force",
+                                       detail: "Forcing this needs the \(forcePermission.rawValue) permission, which your token does not hold here.",
+                                       hint: "Ask a workspace admin, or resolve the conflict instead of forcing.")
+                }
+            }
+            target.force = true
+        }
+
+        // Existence: the project must exist in that workspace; the workspace must exist.
+        if let ws = target.workspaceID {
+            let workspace = try store.workspace(ws)
+            if let p = target.projectID { _ = try store.project(p, in: ws) }
+            if let addon = access.addon, !workspace.has(addon) { throw KeywardError.addonRequired(addon, workspace: ws) }
+        }
+        return (principal, target)
     }
 
     private func require(_ allowed: Bool) throws {

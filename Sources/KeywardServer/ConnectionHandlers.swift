@@ -7,24 +7,29 @@ enum ConnectionHandlers {
         let body = try context.body(CreateConnectionBody.self)
         let draft = ConnectionDraft(name: try Names.validated(body.name), type: try ConnectionType.parse(body.type),
                                     fields: body.fields ?? ConnectionFields())
-        return .json(try context.store.createConnection(draft, in: context.workspaceID, project: context.projectID),
-                     status: 201)
+        let connection = try context.store.createConnection(draft, in: context.workspaceID, project: context.projectID)
+        return .json(try ConnectionView.view(connection, store: context.store), status: 201)
     }
 
     static func list(_ context: RequestContext) throws -> HTTPResponse {
-        .json(try context.store.listConnections(in: context.workspaceID, project: context.projectID, context.page()))
+        let ws = try context.workspaceID, p = try context.projectID
+        let page = try context.store.listConnections(in: ws, project: p, context.page())
+        return .json(Page(items: try ConnectionView.views(page.items, workspace: ws, project: p, store: context.store),
+                          nextCursor: page.nextCursor))
     }
 
     static func get(_ context: RequestContext) throws -> HTTPResponse {
         let id = try context.identifier("connection", as: ConnectionID.self)
-        return .json(try context.store.connection(id, in: context.workspaceID, project: context.projectID))
+        let connection = try context.store.connection(id, in: context.workspaceID, project: context.projectID)
+        return .json(try ConnectionView.view(connection, store: context.store))
     }
 
     static func update(_ context: RequestContext) throws -> HTTPResponse {
         let id = try context.identifier("connection", as: ConnectionID.self)
         let body = try context.body(UpdateConnectionBody.self)
         let change = ConnectionChange(name: try body.name.map { try Names.validated($0) }, fields: body.fields)
-        return .json(try context.store.updateConnection(id, in: context.workspaceID, project: context.projectID, change))
+        let connection = try context.store.updateConnection(id, in: context.workspaceID, project: context.projectID, change)
+        return .json(try ConnectionView.view(connection, store: context.store))
     }
 
     static func delete(_ context: RequestContext) throws -> HTTPResponse {

@@ -74,6 +74,30 @@ enum OpenAPIDocument {
                 "patch": op("updateConnection", "Change a connection's name or fields", body: ref("UpdateConnectionRequest"), ok: ref("Connection")),
                 "delete": op("deleteConnection", "Delete a connection", ok: nil, status: "204"),
             ]),
+            "\(ws)/secrets-management": .object([
+                "parameters": .array([idParam("workspace")]),
+                "get": op("getWorkspaceSecretsManagement", "The scope, the workspace's store, and how many references work (needs advanced_security)", ok: ref("WorkspaceSecrets")),
+                "put": op("putWorkspaceStore", "Create or update the workspace's secrets manager (workspace admin)", body: ref("PutStoreRequest"), ok: ref("SecretStore"), status: "200", extraStatuses: ["201": ref("SecretStore")]),
+                "delete": op("deleteWorkspaceStore", "Delete the workspace's secrets manager; 409 while references are bound to it unless force=true", query: [forceQuery], ok: ref("StoreDeleted"), errors: ["409"]),
+            ]),
+            "\(ws)/secrets-management/scope/preview": .object([
+                "parameters": .array([idParam("workspace")]),
+                "post": op("previewScopeSwitch", "What switching the scope would break and restore, with a confirmation token", body: ref("ScopePreviewRequest"), ok: ref("ScopePreview")),
+            ]),
+            "\(ws)/secrets-management/scope": .object([
+                "parameters": .array([idParam("workspace")]),
+                "put": op("switchScope", "Switch the scope; needs the preview's confirmation token, 409 if anything changed since", body: ref("ScopeSwitchRequest"), ok: ref("WorkspaceSecrets")),
+            ]),
+            "\(project)/secrets-management": .object([
+                "parameters": .array([idParam("workspace"), idParam("project")]),
+                "get": op("getProjectSecretsManagement", "The project's store, the store that serves it now, and its references", ok: ref("ProjectSecrets")),
+                "put": op("putProjectStore", "Create or update the project's secrets manager (project admin)", body: ref("PutStoreRequest"), ok: ref("SecretStore"), status: "200", extraStatuses: ["201": ref("SecretStore")]),
+                "delete": op("deleteProjectStore", "Delete the project's secrets manager; forcing needs a workspace admin", query: [forceQuery], ok: ref("StoreDeleted"), errors: ["409"]),
+            ]),
+            "\(ws)/audit": .object([
+                "parameters": .array([idParam("workspace")]),
+                "get": op("listAudit", "The workspace's audit trail, filtered and paginated (admins, auditors)", query: auditQuery + pageQuery, ok: pageOf("AuditEvent")),
+            ]),
             "/v1/tokens": .object([
                 "post": op("createToken", "Issue an API token; the secret is returned once", body: ref("CreateTokenRequest"), ok: ref("IssuedToken"), status: "201"),
                 "get": op("listTokens", "List the tokens the caller may manage, and its own", query: pageQuery, ok: pageOf("Token")),
@@ -88,8 +112,12 @@ enum OpenAPIDocument {
     }
 
     static func op(_ id: String, _ summary: String, public: Bool = false, query: [JSONValue] = [], body: JSONValue? = nil,
-                   ok: JSONValue?, status: String = "200", errors: [String] = []) -> JSONValue {
+                   ok: JSONValue?, status: String = "200", extraStatuses: [String: JSONValue] = [:], errors: [String] = []) -> JSONValue {
         var responses: [String: JSONValue] = [:]
+        for (code, schema) in extraStatuses {
+            responses[code] = .object(["description": "Success",
+                                       "content": .object(["application/json": .object(["schema": schema])])])
+        }
         if let ok {
             responses[status] = .object(["description": "Success",
                                          "content": .object(["application/json": .object(["schema": ok])])])
@@ -132,6 +160,21 @@ enum OpenAPIDocument {
     static let addonParam: JSONValue = .object(["name": "addon", "in": "path", "required": true,
                                                 "schema": .object(["type": "string", "enum": .array(Addon.allCases.map { .string($0.rawValue) })])])
 
+    static let forceQuery: JSONValue = .object([
+        "name": "force", "in": "query", "description": "Delete even while references are bound to the store; they stop resolving",
+        "schema": .object(["type": "string", "enum": ["true", "false"]]),
+    ])
+
+    static let auditQuery: [JSONValue] = [
+        .object(["name": "since", "in": "query", "schema": .object(["type": "string", "format": "date-time"])]),
+        .object(["name": "until", "in": "query", "schema": .object(["type": "string", "format": "date-time"])]),
+        .object(["name": "actor", "in": "query", "schema": .object(["type": "string", "pattern": "^[0-9a-f]{16}$"])]),
+        .object(["name": "project", "in": "query", "schema": id]),
+        .object(["name": "connection", "in": "query", "schema": id]),
+        .object(["name": "action", "in": "query", "schema": enumeration(AuditAction.allCases.map(\.rawValue))]),
+        .object(["name": "outcome", "in": "query", "schema": .object(["type": "string", "maxLength": 64])]),
+    ]
+
     static let pageQuery: [JSONValue] = [
         .object(["name": "limit", "in": "query", "schema": .object(["type": "integer", "minimum": 1, "maximum": .number(Double(PageRequest.maximumLimit)), "default": .number(Double(PageRequest.defaultLimit))])]),
         .object(["name": "cursor", "in": "query", "description": "The next_cursor of the previous page, unchanged",
@@ -146,6 +189,7 @@ enum OpenAPIDocument {
     }
 
     static let id: JSONValue = .object(["type": "integer", "minimum": 1, "maximum": .number(9_007_199_254_740_991)])
+    static let nullableID: JSONValue = .object(["type": .array(["integer", "null"]), "minimum": 1])
     static let timestamp: JSONValue = .object(["type": "string", "format": "date-time"])
     static let nullableTimestamp: JSONValue = .object(["type": .array(["string", "null"]), "format": "date-time"])
     static let name: JSONValue = .object(["type": "string", "minLength": 1, "maxLength": .number(Double(Names.maximumLength)),
@@ -174,8 +218,66 @@ enum OpenAPIDocument {
             ]),
             "Connection": object(["id": id, "workspace_id": id, "project_id": id, "name": .object(["type": "string"]),
                                   "type": enumeration(ConnectionType.allCases.map(\.rawValue)), "fields": ref("ConnectionFields"),
+                                  "references": .object(["type": "array", "items": ref("ReferenceState")]),
                                   "created_at": timestamp, "updated_at": timestamp],
-                                 required: ["id", "workspace_id", "project_id", "name", "type", "fields", "created_at", "updated_at"]),
+                                 required: ["id", "workspace_id", "project_id", "name", "type", "fields", "references", "created_at", "updated_at"]),
+            "ReferenceState": object(["field": .object(["type": "string"]), "reference": .object(["type": "string", "description": "Canonical form: secret:NAME[#KEY…][?stage=…|?version=…]"]),
+                                      "store_id": nullableID, "status": enumeration(["ok", "out_of_scope", "store_deleted"])],
+                                     required: ["field", "reference", "store_id", "status"]),
+            "SecretStore": object(["id": id, "workspace_id": id, "project_id": nullableID,
+                                   "provider": enumeration(SecretsProvider.allCases.map(\.rawValue)),
+                                   "settings": .object(["type": "object", "additionalProperties": .object(["type": "string"])]),
+                                   "revision": .object(["type": "integer", "minimum": 1]), "created_at": timestamp, "updated_at": timestamp],
+                                  required: ["id", "workspace_id", "project_id", "provider", "settings", "revision", "created_at", "updated_at"]),
+            "PutStoreRequest": .object(["oneOf": [
+                object(["provider": enumeration(["builtin"]),
+                        "settings": .object(["type": "object", "maxProperties": 0])], required: ["provider"]),
+                object(["provider": enumeration(["aws_secrets_manager"]),
+                        "settings": object(["region": .object(["type": "string", "pattern": "^[a-z]{1,12}(-[a-z]{1,12}){1,2}-[0-9]{1,2}$"]),
+                                            "role_arn": .object(["type": "string", "pattern": "^arn:", "maxLength": 2048]),
+                                            "kms_key_arn": .object(["type": "string", "pattern": "^arn:", "maxLength": 2048]),
+                                            "secret_name_prefix": .object(["type": "string", "pattern": "^[A-Za-z0-9/_+=.@:-]{1,512}$"])],
+                                           required: ["region"])],
+                       required: ["provider", "settings"]),
+            ]]),
+            "ReferenceCounts": object(["ok": .object(["type": "integer"]), "out_of_scope": .object(["type": "integer"]),
+                                       "store_deleted": .object(["type": "integer"])], required: ["ok", "out_of_scope", "store_deleted"]),
+            "WorkspaceSecrets": object(["workspace_id": id, "scope": enumeration(SecretsScope.allCases.map(\.rawValue)),
+                                        "revision": .object(["type": "integer", "minimum": 0]),
+                                        "store": .object(["oneOf": [ref("SecretStore"), .object(["type": "null"])]]),
+                                        "references": ref("ReferenceCounts"), "addon": enumeration(["advanced_security"])],
+                                       required: ["workspace_id", "scope", "revision", "store", "references", "addon"]),
+            "ProjectSecrets": object(["scope": enumeration(SecretsScope.allCases.map(\.rawValue)),
+                                      "store": .object(["oneOf": [ref("SecretStore"), .object(["type": "null"])]]),
+                                      "active": .object(["type": "boolean", "description": "Whether the project's own store serves it now"]),
+                                      "store_in_scope": .object(["oneOf": [ref("SecretStore"), .object(["type": "null"])]]),
+                                      "references": ref("ReferenceCounts")],
+                                     required: ["scope", "store", "active", "store_in_scope", "references"]),
+            "StoreDeleted": object(["deleted": .object(["type": "boolean"]), "references_unbound": .object(["type": "integer"])],
+                                   required: ["deleted", "references_unbound"]),
+            "ScopePreviewRequest": object(["scope": enumeration(SecretsScope.allCases.map(\.rawValue))], required: ["scope"]),
+            "ScopeSwitchRequest": object(["scope": enumeration(SecretsScope.allCases.map(\.rawValue)),
+                                          "confirmation": .object(["type": "string", "pattern": "^v1\\.[0-9]{1,18}\\.[0-9a-f]{32}$"])],
+                                         required: ["scope", "confirmation"]),
+            "PreviewItem": object(["project_id": id, "project_name": .object(["type": "string"]), "connection_id": id,
+                                   "connection_name": .object(["type": "string"]), "field": .object(["type": "string"]),
+                                   "reference": .object(["type": "string"]), "store_id": nullableID],
+                                  required: ["project_id", "project_name", "connection_id", "connection_name", "field", "reference", "store_id"]),
+            "ScopePreview": object(["from": enumeration(SecretsScope.allCases.map(\.rawValue)), "to": enumeration(SecretsScope.allCases.map(\.rawValue)),
+                                    "revision": .object(["type": "integer"]),
+                                    "breaking": .object(["type": "array", "items": ref("PreviewItem")]),
+                                    "restored": .object(["type": "array", "items": ref("PreviewItem")]),
+                                    "projects_without_store": .object(["type": "array", "items": id]),
+                                    "counts": object(["breaking": .object(["type": "integer"]), "restored": .object(["type": "integer"])], required: ["breaking", "restored"]),
+                                    "confirmation": .object(["type": "string"])],
+                                   required: ["from", "to", "revision", "breaking", "restored", "projects_without_store", "counts", "confirmation"]),
+            "AuditEvent": object(["id": id, "workspace_id": id, "at": timestamp,
+                                  "actor_token_id": .object(["type": "string"]), "actor_role": enumeration(Role.allCases.map(\.rawValue)),
+                                  "action": enumeration(AuditAction.allCases.map(\.rawValue)), "project_id": nullableID,
+                                  "connection_id": nullableID, "store_id": nullableID, "outcome": .object(["type": "string"]),
+                                  "details": .object(["type": "object"]), "request_id": .object(["type": "string"])],
+                                 required: ["id", "workspace_id", "at", "actor_token_id", "actor_role", "action", "project_id",
+                                            "connection_id", "store_id", "outcome", "details", "request_id"]),
             "CreateConnectionRequest": object(["name": name, "type": enumeration(ConnectionType.allCases.map(\.rawValue)),
                                                "fields": ref("ConnectionFields")], required: ["name", "type"]),
             "UpdateConnectionRequest": object(["name": name, "fields": ref("ConnectionFields")], required: []),

@@ -35,3 +35,21 @@ struct CreateTokenBody: RequestBody {
         case expiresInSeconds = "expires_in_seconds"
     }
 }
+
+/// A secrets-manager configuration: which provider, and its settings.
+struct PutStoreBody: RequestBody {
+    let provider: String
+    let settings: [String: JSONValue]?
+    enum CodingKeys: String, CodingKey, CaseIterable { case provider, settings }
+}
+
+struct ScopePreviewBody: RequestBody {
+    let scope: String
+    enum CodingKeys: String, CodingKey, CaseIterable { case scope }
+}
+
+struct ScopeSwitchBody: RequestBody {
+    let scope: String
+    let confirmation: String
+    enum CodingKeys: String, CodingKey, CaseIterable { case scope, confirmation }
+}

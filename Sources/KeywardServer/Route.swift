@@ -41,6 +41,9 @@ struct RequestContext: Sendable {
         }
     }
 
+    /// The caller as the audit trail records it.
+    func actor() throws -> Actor { Actor(try caller(), requestID: request.requestID) }
+
     func body<Body: RequestBody>(_ type: Body.Type) throws -> Body {
         try JSONBody.decode(type, from: request)
     }

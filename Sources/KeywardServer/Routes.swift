@@ -38,6 +38,22 @@ enum Routes {
         add(.PATCH, "\(connections)/{connection}", "updateConnection", .project(.writeConnections), ConnectionHandlers.update)
         add(.DELETE, "\(connections)/{connection}", "deleteConnection", .project(.writeConnections), ConnectionHandlers.delete)
 
+        let secrets = "\(workspace)/secrets-management"
+        let security = Addon.advancedSecurity
+        add(.GET, secrets, "getWorkspaceSecretsManagement", .workspace(.readWorkspace, addon: security), SecretsManagementHandlers.getWorkspace)
+        add(.PUT, secrets, "putWorkspaceStore", .workspace(.administerWorkspace, addon: security), SecretsManagementHandlers.putWorkspaceStore)
+        add(.DELETE, secrets, "deleteWorkspaceStore", .workspace(.administerWorkspace, addon: security, force: .administerWorkspace),
+            SecretsManagementHandlers.deleteWorkspaceStore)
+        add(.POST, "\(secrets)/scope/preview", "previewScopeSwitch", .workspace(.administerWorkspace, addon: security),
+            SecretsManagementHandlers.previewScope)
+        add(.PUT, "\(secrets)/scope", "switchScope", .workspace(.administerWorkspace, addon: security), SecretsManagementHandlers.switchScope)
+        let projectSecrets = "\(project)/secrets-management"
+        add(.GET, projectSecrets, "getProjectSecretsManagement", .project(.readProject, addon: security), SecretsManagementHandlers.getProject)
+        add(.PUT, projectSecrets, "putProjectStore", .project(.administerProject, addon: security), SecretsManagementHandlers.putProjectStore)
+        add(.DELETE, projectSecrets, "deleteProjectStore", .project(.administerProject, addon: security, force: .administerWorkspace),
+            SecretsManagementHandlers.deleteProjectStore)
+        add(.GET, "\(workspace)/audit", "listAudit", .workspace(.readAudit), SecretsManagementHandlers.audit)
+
         add(.POST, "/v1/tokens", "createToken", .tokenIssue, TokenHandlers.create)
         add(.GET, "/v1/tokens", "listTokens", .authenticated, TokenHandlers.list)
         add(.GET, "/v1/tokens/{token}", "getToken", .token, TokenHandlers.get)

@@ -86,7 +86,7 @@ extension SQLStore {
                             summary: [String: JSONValue], by actor: Actor) throws -> SecretsSettings {
         try write { connection in
             let current = try Self.loadSecretsSettings(workspace, connection)
-            guard current.revision == expectedRevision else { throw Self.staleConfirmation }
+            guard current.revision == expectedRevision else { throw KeywardError.staleConfirmation }
             guard current.scope != scope else {
                 throw KeywardError.conflict(code: "scope_unchanged", "The scope is already \(scope.rawValue).")
             }
@@ -96,7 +96,7 @@ extension SQLStore {
                 UPDATE workspace_secrets SET scope = ?, revision = revision + 1, updated_at = ?
                 WHERE workspace_id = ? AND revision = ? RETURNING revision
                 """, [.text(scope.rawValue), stamp, .integer(workspace.rawValue), .integer(expectedRevision)])
-            guard !changed.isEmpty else { throw Self.staleConfirmation }
+            guard !changed.isEmpty else { throw KeywardError.staleConfirmation }
             var details = summary
             details["from"] = .string(current.scope.rawValue)
             details["to"] = .string(scope.rawValue)
@@ -105,10 +105,6 @@ extension SQLStore {
             return try Self.loadSecretsSettings(workspace, connection)
         }
     }
-
-    static let staleConfirmation = KeywardError.conflict(
-        code: "stale_confirmation", "The secrets-management configuration changed after the preview was made.",
-        hint: "Run the preview again, review what breaks now, and confirm with the new token.")
 
     // MARK: Reference binding, used when connections are written
 
