@@ -6,16 +6,24 @@ public protocol IntegerIdentifier: RawRepresentable, Hashable, Comparable, Codab
     init(_ rawValue: Int64)
 }
 
+/// The largest id: 2^53 - 1, so every id survives a round trip through JSON numbers in any language.
+public let maximumIdentifier: Int64 = 9_007_199_254_740_991
+
 extension IntegerIdentifier {
     public init(rawValue: Int64) { self.init(rawValue) }
     public init?(_ description: String) {
-        guard let value = Int64(description), value > 0 else { return nil }
+        guard let value = Int64(description), value > 0, value <= maximumIdentifier else { return nil }
         self.init(value)
     }
     public var description: String { String(rawValue) }
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
     public init(from decoder: Decoder) throws {
-        self.init(try decoder.singleValueContainer().decode(Int64.self))
+        let container = try decoder.singleValueContainer()
+        let value = try container.decode(Int64.self)
+        guard value > 0, value <= maximumIdentifier else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "must be an id from 1 to \(maximumIdentifier)")
+        }
+        self.init(value)
     }
     public func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()

@@ -172,7 +172,7 @@ enum OpenAPIDocument {
         .object(["name": "project", "in": "query", "schema": id]),
         .object(["name": "connection", "in": "query", "schema": id]),
         .object(["name": "action", "in": "query", "schema": enumeration(AuditAction.allCases.map(\.rawValue))]),
-        .object(["name": "outcome", "in": "query", "schema": .object(["type": "string", "maxLength": 64])]),
+        .object(["name": "outcome", "in": "query", "schema": .object(["type": "string", "minLength": 1, "maxLength": 64])]),
     ]
 
     static let pageQuery: [JSONValue] = [

@@ -59,7 +59,12 @@ struct RequestContext: Sendable {
 
 enum PathIdentifiers {
     static func integer<ID: IntegerIdentifier>(_ raw: String?, name: String, as type: ID.Type) throws -> ID {
-        guard let raw, raw.utf8.count <= 19, let id = ID(raw) else {
+        // JSON Schema counts 12.0 as the integer 12, so the OpenAPI document allows it; so do we.
+        var digits = raw?[...]
+        if let text = digits, let dot = text.firstIndex(of: "."), text[text.index(after: dot)...].allSatisfy({ $0 == "0" }) {
+            digits = text[..<dot]
+        }
+        guard let digits, digits.utf8.count <= 19, let id = ID(String(digits)) else {
             throw KeywardError(.badRequest, code: "invalid_id", title: "Invalid id",
                                detail: "The \(name) id in the path must be a positive integer.",
                                extras: ["parameter": .string(name)])

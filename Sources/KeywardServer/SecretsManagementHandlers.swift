@@ -89,6 +89,9 @@ enum SecretsManagementHandlers {
         }
         var filter = AuditFilter(since: try date("since"), until: try date("until"), projectID: try id("project", ProjectID.self),
                                  connectionID: try id("connection", ConnectionID.self), outcome: query["outcome"])
+        if let outcome = filter.outcome, outcome.isEmpty || outcome.unicodeScalars.count > 64 {
+            throw KeywardError.invalidField("outcome", "must be 1 to 64 characters: success, or an error code")
+        }
         if let actor = query["actor"] {
             guard let token = TokenID(rawValue: actor) else { throw KeywardError.invalidField("actor", "must be a token id") }
             filter.actor = token

@@ -22,10 +22,10 @@ enum CLI {
             Client commands (each has --help):
 
             """
-        for group in ["whoami", "workspace", "addon", "project", "connection", "token"] {
+        for group in ["whoami", "workspace", "addon", "project", "connection", "secrets-management", "audit", "token"] {
             for command in groups[group] ?? [] {
                 let name = command.path.joined(separator: " ")
-                text += "  \(name.padding(toLength: 30, withPad: " ", startingAt: 0))\(command.summary.prefix(80))\n"
+                text += "  \(name.padding(toLength: 30, withPad: " ", startingAt: 0))\(command.summary.prefix(90))\n"
             }
         }
         text += """
@@ -75,6 +75,7 @@ enum CLI {
             if let question = request.confirmation, !parsed.flag("yes") {
                 guard confirm(question) else { return ExitCode.usage }
             }
+            if let custom = command.custom { return try await custom(parsed, client, format) }
             return try await execute(request, client: client, format: format)
         } catch let error as UsageError {
             CLIOutput.error(error.description)
@@ -89,7 +90,7 @@ enum CLI {
     }
 
     static func find(_ arguments: [String]) -> (Command, [String])? {
-        for length in [2, 1] where arguments.count >= length {
+        for length in [3, 2, 1] where arguments.count >= length {
             let path = Array(arguments.prefix(length))
             if let command = CommandTable.all.first(where: { $0.path == path }) {
                 return (command, Array(arguments.dropFirst(length)))
@@ -114,6 +115,15 @@ enum CLI {
             case .resource(let columns):
                 if format == .json { CLIOutput.json(response.body) }
                 else { CLIOutput.table(columns, [(response.json as? [String: Any]) ?? [:]]) }
+                return ExitCode.success
+            case .scopePreview:
+                if format == .json { CLIOutput.json(response.body); return ExitCode.success }
+                let object = response.json as? [String: Any] ?? [:]
+                let breaking = object["breaking"] as? [[String: Any]] ?? []
+                let restored = object["restored"] as? [[String: Any]] ?? []
+                print("From \(object["from"] as? String ?? "?") to \(object["to"] as? String ?? "?") scope: \(breaking.count) reference(s) stop working, \(restored.count) work again.")
+                if !breaking.isEmpty { print("\nStop working:"); CLIOutput.table(Columns.previewItem, breaking) }
+                if !restored.isEmpty { print("\nWork again:"); CLIOutput.table(Columns.previewItem, restored) }
                 return ExitCode.success
             case .issuedToken:
                 if format == .json { CLIOutput.json(response.body); return ExitCode.success }

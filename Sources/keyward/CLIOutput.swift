@@ -81,3 +81,7 @@ extension String {
         return text
     }
 }
+
+extension String {
+    var nonEmpty: String? { isEmpty ? nil : self }
+}

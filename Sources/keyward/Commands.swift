@@ -10,6 +10,8 @@ struct Command: Sendable {
     var options: [(String, String)] = []
     var flags: [(String, String)] = []
     let request: @Sendable (ParsedArguments) throws -> APIRequest
+    /// Commands that need more than one request (a preview, a question, then the change) run this instead.
+    var custom: (@Sendable (ParsedArguments, APIClient, OutputFormat) async throws -> Int32)?
 
     var usage: String {
         var text = "Usage: keyward \(path.joined(separator: " "))"
@@ -42,6 +44,7 @@ struct APIRequest {
         case list([CLIOutput.Column])
         case issuedToken
         case deleted(String)
+        case scopePreview
     }
 }
 
@@ -114,6 +117,42 @@ enum Columns {
         .init("ID", "id"), .init("PROJECT", "project_id"), .init("NAME", "name"), .init("TYPE", "type"),
         .init("FIELDS", "fields"), .init("UPDATED", "updated_at"),
     ]
+    static let secrets: [CLIOutput.Column] = [
+        .init("WORKSPACE", "workspace_id"), .init("SCOPE", "scope"), .init("REVISION", "revision"),
+        .init("STORE") { row in (row["store"] as? [String: Any]).map { "\(CLIOutput.describe($0["provider"])) (id \(CLIOutput.describe($0["id"])))" } ?? "-" },
+        .init("REFS OK") { row in CLIOutput.describe((row["references"] as? [String: Any])?["ok"]) },
+        .init("OUT OF SCOPE") { row in CLIOutput.describe((row["references"] as? [String: Any])?["out_of_scope"]) },
+        .init("STORE DELETED") { row in CLIOutput.describe((row["references"] as? [String: Any])?["store_deleted"]) },
+    ]
+    static let projectSecrets: [CLIOutput.Column] = [
+        .init("SCOPE", "scope"), .init("ACTIVE", "active"),
+        .init("PROJECT STORE") { row in (row["store"] as? [String: Any]).map { "\(CLIOutput.describe($0["provider"])) (id \(CLIOutput.describe($0["id"])))" } ?? "-" },
+        .init("SERVED BY") { row in (row["store_in_scope"] as? [String: Any]).map { "\(CLIOutput.describe($0["provider"])) (id \(CLIOutput.describe($0["id"])))" } ?? "none" },
+        .init("REFS OK") { row in CLIOutput.describe((row["references"] as? [String: Any])?["ok"]) },
+        .init("OUT OF SCOPE") { row in CLIOutput.describe((row["references"] as? [String: Any])?["out_of_scope"]) },
+    ]
+    static let store: [CLIOutput.Column] = [
+        .init("ID", "id"), .init("PROJECT", "project_id"), .init("PROVIDER", "provider"),
+        .init("SETTINGS") { row in
+            ((row["settings"] as? [String: Any]) ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\(CLIOutput.describe($0.value))" }
+                .joined(separator: " ").nonEmpty ?? "-"
+        },
+        .init("REVISION", "revision"),
+    ]
+    static let previewItem: [CLIOutput.Column] = [
+        .init("PROJECT") { row in "\(CLIOutput.describe(row["project_name"])) (\(CLIOutput.describe(row["project_id"])))" },
+        .init("CONNECTION") { row in "\(CLIOutput.describe(row["connection_name"])) (\(CLIOutput.describe(row["connection_id"])))" },
+        .init("FIELD", "field"), .init("REFERENCE", "reference"),
+    ]
+    static let audit: [CLIOutput.Column] = [
+        .init("ID", "id"), .init("AT", "at"), .init("ACTION", "action"), .init("OUTCOME", "outcome"),
+        .init("ACTOR") { row in "\(CLIOutput.describe(row["actor_token_id"])) (\(CLIOutput.describe(row["actor_role"])))" },
+        .init("PROJECT", "project_id"), .init("STORE", "store_id"),
+        .init("DETAILS") { row in
+            ((row["details"] as? [String: Any]) ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\(CLIOutput.describe($0.value))" }
+                .joined(separator: " ")
+        },
+    ]
     static let token: [CLIOutput.Column] = [
         .init("ID", "id"), .init("NAME", "name"), .init("ROLE", "role"), .init("WORKSPACE", "workspace_id"),
         .init("PROJECT", "project_id"), .init("STATUS", "status"), .init("EXPIRES", "expires_at"),
@@ -131,6 +170,11 @@ enum CommandTable {
 
     static func projectPath(_ a: ParsedArguments) throws -> String {
         "/v1/workspaces/\(try a.id("workspace"))/projects"
+    }
+
+    static func secretsPath(_ a: ParsedArguments, project: Int64?) throws -> String {
+        let base = "/v1/workspaces/\(try a.id("workspace"))"
+        return project.map { "\(base)/projects/\($0)/secrets-management" } ?? "\(base)/secrets-management"
     }
 
     static func connectionPath(_ a: ParsedArguments) throws -> String {
@@ -234,6 +278,65 @@ enum CommandTable {
                 options: [("workspace", "Workspace id*"), ("project", "Project id*")]) { a in
             let id = try a.positionalID(0, "connection-id")
             return APIRequest(method: "DELETE", path: "\(try connectionPath(a))/\(id)", view: .deleted("connection \(id)"))
+        },
+
+        // Secrets management
+        Command(path: ["secrets-management", "show"],
+                summary: "Show the secrets-management scope, the store in use and the state of references (--project for one project).",
+                options: [("workspace", "Workspace id*"), ("project", "Show one project's settings")]) { a in
+            if let p = try a.positiveID("project") {
+                return APIRequest(method: "GET", path: "\(try secretsPath(a, project: p))", view: .resource(Columns.projectSecrets))
+            }
+            return APIRequest(method: "GET", path: try secretsPath(a, project: nil), view: .resource(Columns.secrets))
+        },
+        Command(path: ["secrets-management", "store", "set"],
+                summary: "Configure the secrets manager of the workspace, or of one project with --project. Providers: builtin, aws_secrets_manager.",
+                options: [("workspace", "Workspace id*"), ("project", "Configure this project's store instead"),
+                          ("provider", "builtin or aws_secrets_manager*"),
+                          ("setting", "A provider setting as key=value (repeatable), e.g. region=eu-west-1")]) { a in
+            var settings: [String: Any] = [:]
+            for pair in a.values("setting") {
+                guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else { throw UsageError("--setting takes key=value") }
+                settings[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            }
+            return APIRequest(method: "PUT", path: try secretsPath(a, project: try a.positiveID("project")),
+                              body: ["provider": try a.required("provider"), "settings": settings], view: .resource(Columns.store))
+        },
+        Command(path: ["secrets-management", "store", "delete"],
+                summary: "Delete the workspace's (or a project's) secrets manager. Refused while references use it, unless --force (workspace admins).",
+                options: [("workspace", "Workspace id*"), ("project", "Delete this project's store instead")],
+                flags: [("force", "Delete even though references are bound to it: they stop resolving"), ("yes", "Do not ask for confirmation")]) { a in
+            APIRequest(method: "DELETE", path: try secretsPath(a, project: try a.positiveID("project")),
+                       query: a.flag("force") ? [("force", "true")] : [], view: .resource([.init("DELETED", "deleted"), .init("REFERENCES UNBOUND", "references_unbound")]),
+                       confirmation: a.flag("force") ? "Force-delete the store? References bound to it will stop resolving." : nil)
+        },
+        Command(path: ["secrets-management", "scope", "preview"],
+                summary: "Show which references would stop working (and which would work again) if the scope changed to <scope>.",
+                positionals: ["scope"], options: [("workspace", "Workspace id*")]) { a in
+            APIRequest(method: "POST", path: "\(try secretsPath(a, project: nil))/scope/preview",
+                       body: ["scope": try a.positional(0, "scope")], view: .scopePreview)
+        },
+        Command(path: ["secrets-management", "scope", "set"],
+                summary: "Switch the scope to workspace or project: shows the preview, asks for confirmation, then switches.",
+                positionals: ["scope"], options: [("workspace", "Workspace id*")],
+                flags: [("yes", "Switch without asking (scripts); the preview is still checked for changes")],
+                request: { a in
+                    APIRequest(method: "POST", path: "\(try secretsPath(a, project: nil))/scope/preview",
+                               body: ["scope": try a.positional(0, "scope")], view: .scopePreview)
+                }, custom: ScopeCommand.run),
+
+        // Audit
+        Command(path: ["audit", "list"], summary: "List a workspace's audit trail, newest last.",
+                options: [("workspace", "Workspace id*"), ("action", "Only this action, e.g. secrets.scope.switch"),
+                          ("project", "Only this project"), ("connection", "Only this connection"), ("actor", "Only this token id"),
+                          ("outcome", "success or an error code"), ("since", "From this time (RFC 3339)"), ("until", "Before this time")]
+                    + listOptions, flags: listFlags) { a in
+            var query = a.pageQuery
+            for name in ["action", "project", "connection", "actor", "outcome", "since", "until"] {
+                if let value = a.value(name) { query.append((name, value)) }
+            }
+            return APIRequest(method: "GET", path: "/v1/workspaces/\(try a.id("workspace"))/audit", query: query,
+                              view: .list(Columns.audit), followPages: a.flag("all"))
         },
 
         // Tokens

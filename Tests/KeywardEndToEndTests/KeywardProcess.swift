@@ -31,9 +31,10 @@ enum KeywardBinary {
     }
 
     /// Runs one CLI command to completion.
-    static func run(_ arguments: [String], environment: [String: String], stdin: String? = nil) throws -> Result {
+    static func run(_ arguments: [String], environment: [String: String], stdin: String? = nil,
+                    executable: String? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try path)
+        process.executableURL = URL(fileURLWithPath: try executable ?? path)
         process.arguments = arguments
         process.environment = environment
         let out = Pipe(), err = Pipe(), input = Pipe()
