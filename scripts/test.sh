@@ -26,7 +26,10 @@ export KEYWARD_TEST_POSTGRES_URL KEYWARD_REQUIRE_POSTGRES=1
 echo "PostgreSQL test server: ${KEYWARD_TEST_POSTGRES_URL}" >&2
 
 swift build
-swift test
+swift test 2>&1 | tee "$work/swift-test.log"
+# Swift Testing and XCTest each report their own totals; together they are the suite's count.
+testing=$(grep -Eo 'Test run with [0-9]+ tests?' "$work/swift-test.log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+xctest=$(grep -E "Suite 'All tests' passed" -A1 "$work/swift-test.log" | grep -Eo 'Executed [0-9]+' | grep -Eo '[0-9]+' | tail -1 || echo 0)
 
 echo "== API fuzzing (schemathesis) on SQLite ==" >&2
 scripts/api-fuzz.sh sqlite
@@ -35,3 +38,5 @@ psql "$KEYWARD_TEST_POSTGRES_URL" -qAtc "CREATE DATABASE keyward_fuzz" >/dev/nul
 scripts/api-fuzz.sh "${KEYWARD_TEST_POSTGRES_URL%/*}/keyward_fuzz"
 
 echo "make test: all suites passed in $(( $(date +%s) - started ))s" >&2
+# The plain closing line CI reads: Swift tests plus the two API fuzzing runs.
+echo "keyward: $(( testing + xctest + 2 )) passed, 0 failed"
