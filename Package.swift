@@ -22,9 +22,11 @@ let package = Package(
 
         .testTarget(name: "KeywardCoreTests", dependencies: ["KeywardCore"]),
         .testTarget(name: "KeywardCryptoTests", dependencies: ["KeywardCrypto"]),
-        .testTarget(name: "KeywardStorageTests", dependencies: ["KeywardStorage", "KeywardCore"]),
+        // Opens empty stores on either engine for the test targets; not shipped.
+        .target(name: "KeywardTestSupport", dependencies: ["KeywardStorage", "KeywardCore"], path: "Tests/KeywardTestSupport"),
+        .testTarget(name: "KeywardStorageTests", dependencies: ["KeywardStorage", "KeywardCore", "KeywardTestSupport"]),
         .testTarget(name: "KeywardHTTPTests", dependencies: ["KeywardHTTP", "KeywardCore"]),
-        .testTarget(name: "KeywardServerTests", dependencies: ["KeywardServer", "KeywardStorage", "KeywardHTTP", "KeywardCore"]),
+        .testTarget(name: "KeywardServerTests", dependencies: ["KeywardServer", "KeywardStorage", "KeywardHTTP", "KeywardCore", "KeywardTestSupport"]),
         .testTarget(name: "KeywardEndToEndTests", dependencies: ["KeywardCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -2,16 +2,18 @@ import Foundation
 import KeywardCore
 import KeywardHTTP
 import KeywardStorage
+import KeywardTestSupport
 import Testing
 @testable import KeywardServer
 
-/// An `Application` over a fresh SQLite store, called in-process: every API rule can be tested without
-/// sockets (the socket layer has its own tests). Comes with an operator token.
+/// An `Application` over a fresh store (SQLite unless told otherwise), called in-process: every API rule
+/// can be tested without sockets (the socket layer has its own tests). Comes with an operator token.
 final class APIHarness {
     let store: SQLStore
     let app: Application
     let directory: URL
     let operatorToken: String
+    private let cleanup: () -> Void
 
     struct Silent: LogSink { func write(_ line: String) {} }
 
@@ -25,16 +27,19 @@ final class APIHarness {
         func int(_ key: String) -> Int64 { (json[key] as? NSNumber)?.int64Value ?? -1 }
     }
 
-    init() throws {
+    init(engine: StoreEngine = .sqlite) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyward-api-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        store = try StoreLocation.sqlite(path: directory.appendingPathComponent("k.db").path).open(poolSize: 4)
+        (store, cleanup) = try engine.open()
         app = Application(store: store, logger: Logger(minimumLevel: .error, sink: Silent()))
         let created = try OperatorBootstrap.ensureOperator(store: store, tokenFile: directory.appendingPathComponent("operator-token"))
         operatorToken = try #require(created).secret
     }
 
-    deinit { try? FileManager.default.removeItem(at: directory) }
+    deinit {
+        cleanup()
+        try? FileManager.default.removeItem(at: directory)
+    }
 
     @discardableResult
     func call(_ method: String, _ path: String, token: String?, body: String? = nil,

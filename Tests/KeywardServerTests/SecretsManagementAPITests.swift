@@ -1,10 +1,11 @@
 import Foundation
 import KeywardCore
+import KeywardTestSupport
 import Testing
 @testable import KeywardServer
 
 /// Guide steps 1 and 2 through the API: add-on gating, stores, scope switching with preview and
-/// confirmation, reference status, store deletion, the audit trail, and who may do each.
+/// confirmation, reference status, store deletion, the audit trail, and who may do each — on both stores.
 @Suite struct SecretsManagementAPITests {
     /// A workspace with the add-on, two projects, a workspace admin token and a built-in workspace store.
     struct Fixture {
@@ -12,8 +13,8 @@ import Testing
         let ws: Int64, p1: Int64, p2: Int64
         let admin: String
 
-        init(store: Bool = true) throws {
-            api = try APIHarness()
+        init(_ engine: StoreEngine, store: Bool = true) throws {
+            api = try APIHarness(engine: engine)
             ws = api.workspace()
             #expect(api.op("PUT", "/v1/workspaces/\(ws)/addons/advanced_security").status == 200)
             p1 = api.project(ws, "one")
@@ -50,8 +51,9 @@ import Testing
         }
     }
 
-    @Test func everySecretsEndpointNeedsTheAddon() throws {
-        let api = try APIHarness()
+    @Test(arguments: StoreEngine.available)
+    func everySecretsEndpointNeedsTheAddon(_ engine: StoreEngine) throws {
+        let api = try APIHarness(engine: engine)
         let ws = api.workspace()
         let p = api.project(ws)
         let base = "/v1/workspaces/\(ws)/secrets-management"
@@ -71,8 +73,9 @@ import Testing
         #expect(api.op("POST", connections, #"{"name":"c","type":"generic","fields":{"p":"plain"}}"#).status == 201)
     }
 
-    @Test func configuringStoresAndReadingTheSettings() throws {
-        let f = try Fixture(store: false)
+    @Test(arguments: StoreEngine.available)
+    func configuringStoresAndReadingTheSettings(_ engine: StoreEngine) throws {
+        let f = try Fixture(engine, store: false)
         #expect(f.call("GET", f.settings).json["scope"] as? String == "workspace")
         #expect(f.call("GET", f.settings).json["store"] is NSNull)
         let aws = f.call("PUT", f.settings, #"{"provider":"aws_secrets_manager","settings":{"region":"eu-west-1"}}"#)
@@ -95,8 +98,9 @@ import Testing
         #expect((view["store_in_scope"] as? [String: Any])?["provider"] as? String == "aws_secrets_manager")
     }
 
-    @Test func switchingScopeWithPreviewConfirmationAndSwitchingBack() throws {
-        let f = try Fixture()
+    @Test(arguments: StoreEngine.available)
+    func switchingScopeWithPreviewConfirmationAndSwitchingBack(_ engine: StoreEngine) throws {
+        let f = try Fixture(engine)
         let c1 = f.connection(f.p1, "warehouse", "${secret:prod/db#password}").int("id")
         let c2 = f.connection(f.p2, "crm", "x:${secret:crm/api}").int("id")
         #expect(f.statuses(f.p1, c1) == ["ok"])
@@ -143,8 +147,9 @@ import Testing
         #expect(f.statuses(f.p1, c3) == ["out_of_scope"])
     }
 
-    @Test func anyChangeBetweenPreviewAndSwitchMakesTheConfirmationStale() throws {
-        let f = try Fixture()
+    @Test(arguments: StoreEngine.available)
+    func anyChangeBetweenPreviewAndSwitchMakesTheConfirmationStale(_ engine: StoreEngine) throws {
+        let f = try Fixture(engine)
         let token = try #require(f.preview("project").json["confirmation"] as? String)
         f.connection(f.p1, "late", "${secret:late}")
         let reply = f.switchScope("project", token)
@@ -157,8 +162,9 @@ import Testing
         #expect(f.switchScope("project", fresh).code == "stale_confirmation")
     }
 
-    @Test func theSwitchIsAuditedWithCountsAndNoSecretValues() throws {
-        let f = try Fixture()
+    @Test(arguments: StoreEngine.available)
+    func theSwitchIsAuditedWithCountsAndNoSecretValues(_ engine: StoreEngine) throws {
+        let f = try Fixture(engine)
         f.connection(f.p1, "db", "${secret:prod/db#password}")
         let token = try #require(f.preview("project").json["confirmation"] as? String)
         #expect(f.switchScope("project", token).status == 200)
@@ -179,8 +185,9 @@ import Testing
         #expect(f.call("GET", "/v1/workspaces/\(f.ws)/audit", query: ["since": "yesterday"]).code == "invalid_field")
     }
 
-    @Test func aReferencedStoreIsProtectedAndOnlyWorkspaceAdminsForce() throws {
-        let f = try Fixture()
+    @Test(arguments: StoreEngine.available)
+    func aReferencedStoreIsProtectedAndOnlyWorkspaceAdminsForce(_ engine: StoreEngine) throws {
+        let f = try Fixture(engine)
         let token = try #require(f.preview("project").json["confirmation"] as? String)
         #expect(f.switchScope("project", token).status == 200)
         #expect(f.call("PUT", f.projectSettings(f.p1), #"{"provider":"builtin"}"#).status == 201)
@@ -198,8 +205,9 @@ import Testing
         #expect(f.call("DELETE", f.projectSettings(f.p1)).code == "store_not_found")
     }
 
-    @Test func rolesAndProjectsAreKeptApart() throws {
-        let f = try Fixture()
+    @Test(arguments: StoreEngine.available)
+    func rolesAndProjectsAreKeptApart(_ engine: StoreEngine) throws {
+        let f = try Fixture(engine)
         let admin1 = f.api.token(.projectAdmin, ws: f.ws, project: f.p1)
         let member1 = f.api.token(.projectMember, ws: f.ws, project: f.p1)
         #expect(f.call("POST", "\(f.settings)/scope/preview", #"{"scope":"project"}"#, token: admin1).status == 403)
@@ -227,7 +235,7 @@ import Testing
         ("PUT", "", "{", "malformed_json"),
     ])
     func badInputIsA4xxThatChangesNothing(_ method: String, _ suffix: String, _ body: String, _ code: String) throws {
-        let f = try Fixture()
+        let f = try Fixture(.sqlite)
         let before = f.call("GET", f.settings).json["revision"] as? Int
         let reply = f.call(method, f.settings + suffix, body)
         #expect((400..<500).contains(reply.status))
@@ -235,8 +243,9 @@ import Testing
         #expect(f.call("GET", f.settings).json["revision"] as? Int == before)
     }
 
-    @Test func malformedReferencesAreRejectedOnSave() throws {
-        let f = try Fixture()
+    @Test(arguments: StoreEngine.available)
+    func malformedReferencesAreRejectedOnSave(_ engine: StoreEngine) throws {
+        let f = try Fixture(engine)
         let reply = f.connection(f.p1, "db", "${secret:has space}")
         #expect(reply.status == 400)
         #expect(reply.code == "invalid_reference")

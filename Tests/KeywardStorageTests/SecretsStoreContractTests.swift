@@ -2,6 +2,7 @@ import Foundation
 import KeywardCore
 import Testing
 @testable import KeywardStorage
+import KeywardTestSupport
 
 /// Secrets-management persistence, on both engines: stores, reference binding, scope switching, audit.
 @Suite("Secrets store contract")

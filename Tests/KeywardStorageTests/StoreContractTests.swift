@@ -2,6 +2,7 @@ import Foundation
 import KeywardCore
 import Testing
 @testable import KeywardStorage
+import KeywardTestSupport
 
 /// The behaviour every `Store` must have, run once per engine; each test gets an empty store.
 @Suite("Store contract")

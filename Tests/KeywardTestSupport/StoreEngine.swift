@@ -1,26 +1,23 @@
 import Foundation
 import KeywardCore
-import Testing
-@testable import KeywardStorage
+import KeywardStorage
 
 /// The engines the store contract runs on. PostgreSQL is the server `make test` started; its URL is in
 /// KEYWARD_TEST_POSTGRES_URL.
-enum StoreEngine: String, CaseIterable, CustomTestStringConvertible, Sendable {
+public enum StoreEngine: String, CaseIterable, Sendable {
     case sqlite
     case postgresql
 
-    var testDescription: String { rawValue }
-
-    static var postgresURL: String? {
+    public static var postgresURL: String? {
         ProcessInfo.processInfo.environment["KEYWARD_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// SQLite always; PostgreSQL when a server is configured. `postgresIsConfiguredWhenRequired` makes a
     /// missing server a failure under `make test`, so the PostgreSQL half can never silently not run.
-    static var available: [StoreEngine] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgresql] }
+    public static var available: [StoreEngine] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgresql] }
 
     /// A fresh, empty store and the closure that deletes it.
-    func open() throws -> (SQLStore, cleanup: () -> Void) {
+    public func open() throws -> (SQLStore, cleanup: () -> Void) {
         switch self {
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyward-test-\(UUID().uuidString)")
@@ -28,7 +25,7 @@ enum StoreEngine: String, CaseIterable, CustomTestStringConvertible, Sendable {
             let store = try StoreLocation.sqlite(path: directory.appendingPathComponent("keyward.db").path).open(poolSize: 4)
             return (store, { try? FileManager.default.removeItem(at: directory) })
         case .postgresql:
-            let url = try #require(Self.postgresURL)
+            guard let url = Self.postgresURL else { throw MissingPostgres() }
             let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
             let admin = try PostgresConnection(url: url)
             try admin.query("CREATE SCHEMA \(schema)", [])
@@ -39,8 +36,6 @@ enum StoreEngine: String, CaseIterable, CustomTestStringConvertible, Sendable {
     }
 }
 
-@Test func postgresIsConfiguredWhenRequired() {
-    if ProcessInfo.processInfo.environment["KEYWARD_REQUIRE_POSTGRES"] == "1" {
-        #expect(StoreEngine.postgresURL != nil, "make test must start PostgreSQL and set KEYWARD_TEST_POSTGRES_URL")
-    }
+public struct MissingPostgres: Error, CustomStringConvertible {
+    public var description: String { "KEYWARD_TEST_POSTGRES_URL is not set" }
 }
