@@ -17,6 +17,8 @@ let package = Package(
         .target(name: "KeywardCrypto", dependencies: ["COpenSSL"]),
         .target(name: "KeywardStorage", dependencies: ["KeywardCore", "KeywardCrypto", "CSQLite", "CPostgres"]),
         .target(name: "KeywardHTTP", dependencies: ["KeywardCore", "KeywardCrypto", "CMicroHTTPD"]),
+        // One folder per secrets manager (AWS/, later Builtin/ and Vault/) behind one provider protocol.
+        .target(name: "KeywardProviders", dependencies: ["KeywardCore", "KeywardCrypto"]),
         .target(name: "KeywardServer", dependencies: ["KeywardCore", "KeywardCrypto", "KeywardStorage", "KeywardHTTP"]),
         .executableTarget(name: "keyward", dependencies: ["KeywardCore", "KeywardStorage", "KeywardHTTP", "KeywardServer"]),
 
@@ -26,6 +28,7 @@ let package = Package(
         .target(name: "KeywardTestSupport", dependencies: ["KeywardStorage", "KeywardCore"], path: "Tests/KeywardTestSupport"),
         .testTarget(name: "KeywardStorageTests", dependencies: ["KeywardStorage", "KeywardCore", "KeywardTestSupport"]),
         .testTarget(name: "KeywardHTTPTests", dependencies: ["KeywardHTTP", "KeywardCore"]),
+        .testTarget(name: "KeywardProvidersTests", dependencies: ["KeywardProviders", "KeywardCore"]),
         .testTarget(name: "KeywardServerTests", dependencies: ["KeywardServer", "KeywardStorage", "KeywardHTTP", "KeywardCore", "KeywardTestSupport"]),
         .testTarget(name: "KeywardEndToEndTests", dependencies: ["KeywardCore"]),
     ],
