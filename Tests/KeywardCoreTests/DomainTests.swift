@@ -61,6 +61,13 @@ import Testing
         #expect(Timestamp.parse(Timestamp.format(now)) == now)
         #expect(Timestamp.parse("2023-11-14T22:13:20Z") == Date(timeIntervalSince1970: 1_700_000_000))
         #expect(Timestamp.parse("yesterday") == nil)
+        // Every RFC 3339 form: offsets, lower-case separators, any precision.
+        #expect(Timestamp.parse("2023-11-14T23:13:20.123+01:00") == Timestamp.parse("2023-11-14T22:13:20.123Z"))
+        #expect(Timestamp.parse("2023-11-14t22:13:20.1234567z") == Timestamp.parse("2023-11-14T22:13:20.123Z"))
+        #expect(Timestamp.parse("2023-11-14 22:13:20-00:30") == Timestamp.parse("2023-11-14T22:43:20Z"))
+        for bad in ["2023-02-30T00:00:00Z", "2023-11-14T22:13:20", "2023-11-14T22:13:20.Z", "2023-11-14T25:00:00Z", "2023-11-14T22:13:20+0100"] {
+            #expect(Timestamp.parse(bad) == nil, "\(bad)")
+        }
     }
 
     @Test func textOrderIsTimeOrder() {
