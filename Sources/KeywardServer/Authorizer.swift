@@ -74,11 +74,14 @@ struct Authorizer: Sendable {
             target.force = true
         }
 
-        // Existence: the project must exist in that workspace; the workspace must exist.
+        // Existence: the project must exist in that workspace (its lookup also reports a missing workspace),
+        // or the workspace must exist. The workspace record is read only when it is needed.
         if let ws = target.workspaceID {
-            let workspace = try store.workspace(ws)
             if let p = target.projectID { _ = try store.project(p, in: ws) }
-            if let addon = access.addon, !workspace.has(addon) { throw KeywardError.addonRequired(addon, workspace: ws) }
+            if target.projectID == nil || access.addon != nil {
+                let workspace = try store.workspace(ws)
+                if let addon = access.addon, !workspace.has(addon) { throw KeywardError.addonRequired(addon, workspace: ws) }
+            }
         }
         return (principal, target)
     }

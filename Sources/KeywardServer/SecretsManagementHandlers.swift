@@ -28,9 +28,8 @@ enum SecretsManagementHandlers {
         let rule = try context.store.scopeRule(ws)
         let projectStore = try context.store.projectStore(p, in: ws)
         let bindings = try context.store.referenceBindings(in: ws, project: p)
-        let inScope = rule.storeInScope(for: p)
-        return .json(ProjectSecretsView(scope: settings.scope, store: projectStore,
-                                        storeInScope: inScope == nil ? nil : (inScope == projectStore?.id ? projectStore : settings.workspaceStore),
+        let servedBy = settings.scope == .project ? projectStore : settings.workspaceStore
+        return .json(ProjectSecretsView(scope: settings.scope, store: projectStore, storeInScope: servedBy,
                                         counts: ReferenceCounts(bindings, rule)))
     }
 

@@ -62,6 +62,7 @@ import Testing
         let credentials = AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG", sessionToken: "tok")
         #expect(!"\(credentials)".contains("wJalr"))
         #expect(!"\(credentials)".contains("tok"))
+        #expect(!String(reflecting: credentials).contains("wJalr"))
     }
 }
 
