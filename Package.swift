@@ -25,10 +25,10 @@ let package = Package(
         .testTarget(name: "KeywardCoreTests", dependencies: ["KeywardCore"]),
         .testTarget(name: "KeywardCryptoTests", dependencies: ["KeywardCrypto"]),
         // Opens empty stores on either engine for the test targets; not shipped.
-        .target(name: "KeywardTestSupport", dependencies: ["KeywardStorage", "KeywardCore"], path: "Tests/KeywardTestSupport"),
+        .target(name: "KeywardTestSupport", dependencies: ["KeywardStorage", "KeywardProviders", "KeywardCore"], path: "Tests/KeywardTestSupport"),
         .testTarget(name: "KeywardStorageTests", dependencies: ["KeywardStorage", "KeywardCore", "KeywardTestSupport"]),
         .testTarget(name: "KeywardHTTPTests", dependencies: ["KeywardHTTP", "KeywardCore"]),
-        .testTarget(name: "KeywardProvidersTests", dependencies: ["KeywardProviders", "KeywardCore"]),
+        .testTarget(name: "KeywardProvidersTests", dependencies: ["KeywardProviders", "KeywardCore", "KeywardTestSupport"]),
         .testTarget(name: "KeywardServerTests", dependencies: ["KeywardServer", "KeywardStorage", "KeywardHTTP", "KeywardCore", "KeywardTestSupport"]),
         .testTarget(name: "KeywardEndToEndTests", dependencies: ["KeywardCore"]),
     ],

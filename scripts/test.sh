@@ -2,7 +2,8 @@
 # `make test`: installs and starts the test peers on loopback, runs every suite, and stops what it
 # started even when a test fails.
 #   1. Debian packages (scripts/install-deps.sh test) and the pinned Python venv (scripts/venv.sh)
-#   2. a throwaway PostgreSQL 15 cluster in a temp dir, run as the postgres user, on a free loopback port
+#   2. a throwaway PostgreSQL 15 cluster in a temp dir, run as the postgres user, on a free loopback port,
+#      and a moto server (AWS IAM/STS/Secrets Manager with signature and policy checks) on another
 #   3. swift build, then swift test (unit, store contract on SQLite and PostgreSQL, HTTP, API, end-to-end)
 #   4. schemathesis against a real keyward on SQLite and on PostgreSQL (scripts/api-fuzz.sh)
 set -euo pipefail
@@ -15,6 +16,7 @@ scripts/venv.sh
 work=$(mktemp -d /tmp/keyward-test.XXXXXX)
 chmod 755 "$work"
 cleanup() {
+  scripts/moto.sh stop "$work/moto" || true
   scripts/postgres.sh stop "$work/pg" || true
   rm -rf "$work"
 }
@@ -24,6 +26,9 @@ trap 'exit 130' INT TERM
 eval "$(scripts/postgres.sh start "$work/pg")"
 export KEYWARD_TEST_POSTGRES_URL KEYWARD_REQUIRE_POSTGRES=1
 echo "PostgreSQL test server: ${KEYWARD_TEST_POSTGRES_URL}" >&2
+eval "$(scripts/moto.sh start "$work/moto")"
+export KEYWARD_TEST_AWS_ENDPOINT KEYWARD_TEST_AWS_ADMIN_KEY_ID KEYWARD_TEST_AWS_ADMIN_SECRET KEYWARD_REQUIRE_AWS=1
+echo "moto (AWS) test server: ${KEYWARD_TEST_AWS_ENDPOINT}" >&2
 
 swift build
 swift test 2>&1 | tee "$work/swift-test.log"

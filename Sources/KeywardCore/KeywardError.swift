@@ -7,6 +7,8 @@ public enum ErrorKind: String, Sendable, Codable, CaseIterable {
     case notFound
     case methodNotAllowed
     case conflict
+    /// The secrets manager refused, or lacks what was asked for (a secret, a key, the role).
+    case failedDependency
     case payloadTooLarge
     case unsupportedMediaType
     case unavailable

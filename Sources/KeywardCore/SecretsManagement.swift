@@ -100,7 +100,7 @@ public struct StoreSettings: Sendable, Equatable, Codable {
                                                 hint: "Send \"settings\": {} or leave it out.")
             }
         case .awsSecretsManager:
-            let known: Set<String> = ["region", "role_arn", "secret_name_prefix", "kms_key_arn"]
+            let known: Set<String> = ["region", "role_arn", "secret_name_prefix", "secret_arns", "kms_key_arn"]
             if let key = values.keys.sorted().first(where: { !known.contains($0) }) {
                 throw KeywardError.invalidField("settings.\(key.prefix(64))", "is not an AWS Secrets Manager setting",
                                                 hint: "Known settings: \(known.sorted().joined(separator: ", ")).")
@@ -115,9 +115,15 @@ public struct StoreSettings: Sendable, Equatable, Codable {
                 throw KeywardError.invalidField("settings.region", "'\(region.prefix(32))' is not an AWS region name",
                                                 hint: "Regions look like us-east-1, eu-central-2 or us-gov-west-1.")
             }
-            for key in ["role_arn", "kms_key_arn"] {
-                if let arn = values[key], !arn.hasPrefix("arn:") || arn.utf8.count > 2048 {
-                    throw KeywardError.invalidField("settings.\(key)", "must be an ARN (arn:…)")
+            if let arn = values["role_arn"] { _ = try AWSRoleARN(parsing: arn) }
+            if let arn = values["kms_key_arn"], !arn.hasPrefix("arn:") || !arn.contains(":kms:") || arn.utf8.count > 2048 {
+                throw KeywardError.invalidField("settings.kms_key_arn", "must be the ARN of a KMS key (arn:aws:kms:REGION:ACCOUNT:key/ID)")
+            }
+            if let list = values["secret_arns"] {
+                let arns = list.split(separator: ",", omittingEmptySubsequences: false).map { String($0.trimmingASCIIWhitespace()) }
+                guard arns.count <= 100, arns.allSatisfy({ Self.isSecretARN($0) }) else {
+                    throw KeywardError.invalidField("settings.secret_arns", "must be 1 to 100 comma-separated Secrets Manager ARNs",
+                                                    hint: "For example arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf")
                 }
             }
             if let prefix = values["secret_name_prefix"],
@@ -126,6 +132,20 @@ public struct StoreSettings: Sendable, Equatable, Codable {
             }
         }
         self.values = values
+    }
+
+    /// The ARNs of the secrets the permission policy is limited to, when the admin names them.
+    public var secretARNs: [String] {
+        values["secret_arns"].map { $0.split(separator: ",").map { String($0.trimmingASCIIWhitespace()) } } ?? []
+    }
+
+    /// `arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME`; NAME may end in `*` as IAM allows.
+    static func isSecretARN(_ text: String) -> Bool {
+        let parts = text.split(separator: ":", maxSplits: 6, omittingEmptySubsequences: false)
+        guard parts.count == 7, parts[0] == "arn", AWSRoleARN.partitions.contains(String(parts[1])), parts[2] == "secretsmanager",
+              isRegion(String(parts[3])), parts[4].count == 12, parts[4].allSatisfy(\.isNumber), parts[5] == "secret",
+              !parts[6].isEmpty, parts[6].utf8.count <= 512 else { return false }
+        return parts[6].utf8.allSatisfy { ReferenceSyntax.isAlphanumeric($0) || ReferenceSyntax.nameBytes.contains($0) || $0 == UInt8(ascii: "*") }
     }
 
     static func isRegion(_ text: String) -> Bool {

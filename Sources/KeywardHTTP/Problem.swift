@@ -11,6 +11,7 @@ public enum Problem {
         case .notFound: 404
         case .methodNotAllowed: 405
         case .conflict: 409
+        case .failedDependency: 424
         case .payloadTooLarge: 413
         case .unsupportedMediaType: 415
         case .unavailable: 503

@@ -87,6 +87,8 @@ enum ExitCode {
     static let invalid: Int32 = 6
     /// The server could not be reached.
     static let unreachable: Int32 = 7
+    /// The secrets manager refused, or lacks the secret or key (424).
+    static let secretsManager: Int32 = 8
 
     static func forStatus(_ status: Int) -> Int32 {
         switch status {
@@ -94,6 +96,7 @@ enum ExitCode {
         case 401, 403: denied
         case 404: notFound
         case 409: conflict
+        case 424: secretsManager
         case 400..<500: invalid
         default: failure
         }

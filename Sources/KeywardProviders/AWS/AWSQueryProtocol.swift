@@ -1,0 +1,48 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// The AWS query protocol (STS, IAM): `Action`, `Version` and parameters form-encoded in a POST, XML back.
+public struct AWSQueryProtocol: Sendable {
+    public let client: AWSClient
+    public let service: String
+    public let version: String
+
+    public init(client: AWSClient, service: String, version: String) {
+        self.client = client
+        self.service = service
+        self.version = version
+    }
+
+    public func call(_ action: String, _ parameters: [(String, String)], endpoint: URL, region: String,
+                     credentials: AWSCredentials) throws(AWSCallFailure) -> XMLDocument {
+        let form = ([("Action", action), ("Version", version)] + parameters)
+            .map { "\(Self.formEncode($0.0))=\(Self.formEncode($0.1))" }.joined(separator: "&")
+        let response = try client.post(service: service, region: region, endpoint: endpoint, credentials: credentials,
+                                       headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
+                                       body: Array(form.utf8))
+        guard let document = try? XMLDocument(data: Data(response.body)) else {
+            throw .service(AWSServiceError(status: response.status, code: "MalformedResponse", message: "\(service) \(action) did not answer XML"))
+        }
+        return document
+    }
+
+    /// The text of the first node `xpath` selects.
+    public static func text(_ document: XMLDocument, _ xpath: String) -> String? {
+        (try? document.nodes(forXPath: xpath))?.first?.stringValue
+    }
+
+    /// RFC 3986 unreserved characters as is, everything else %XX.
+    static func formEncode(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            if (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || "-_.~".utf8.contains(byte) {
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                out += String(format: "%%%02X", byte)
+            }
+        }
+        return out
+    }
+}
