@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layers point down only: keyward → Server → HTTP/Storage → Crypto → Core; C shims at the bottom.
+// Layers point down only: keyward → Server → Resolver → Providers → Storage → Crypto → Core, and
+// Server → HTTP → Crypto; C shims at the bottom.
 let package = Package(
     name: "Keyward",
     products: [
@@ -18,9 +19,11 @@ let package = Package(
         .target(name: "KeywardStorage", dependencies: ["KeywardCore", "KeywardCrypto", "CSQLite", "CPostgres"]),
         .target(name: "KeywardHTTP", dependencies: ["KeywardCore", "KeywardCrypto", "CMicroHTTPD"]),
         // One folder per secrets manager (AWS/, later Builtin/ and Vault/) behind one provider protocol.
-        .target(name: "KeywardProviders", dependencies: ["KeywardCore", "KeywardCrypto"]),
-        .target(name: "KeywardServer", dependencies: ["KeywardCore", "KeywardCrypto", "KeywardStorage", "KeywardHTTP"]),
-        .executableTarget(name: "keyward", dependencies: ["KeywardCore", "KeywardStorage", "KeywardHTTP", "KeywardServer"]),
+        .target(name: "KeywardProviders", dependencies: ["KeywardCore", "KeywardCrypto", "KeywardStorage"]),
+        // The only path to a secret value: cache, single-flight, stale-if-error, in front of the providers.
+        .target(name: "KeywardResolver", dependencies: ["KeywardCore", "KeywardStorage", "KeywardProviders"]),
+        .target(name: "KeywardServer", dependencies: ["KeywardCore", "KeywardCrypto", "KeywardStorage", "KeywardHTTP", "KeywardProviders", "KeywardResolver"]),
+        .executableTarget(name: "keyward", dependencies: ["KeywardCore", "KeywardStorage", "KeywardHTTP", "KeywardProviders", "KeywardServer"]),
 
         .testTarget(name: "KeywardCoreTests", dependencies: ["KeywardCore"]),
         .testTarget(name: "KeywardCryptoTests", dependencies: ["KeywardCrypto"]),
@@ -29,6 +32,7 @@ let package = Package(
         .testTarget(name: "KeywardStorageTests", dependencies: ["KeywardStorage", "KeywardCore", "KeywardTestSupport"]),
         .testTarget(name: "KeywardHTTPTests", dependencies: ["KeywardHTTP", "KeywardCore"]),
         .testTarget(name: "KeywardProvidersTests", dependencies: ["KeywardProviders", "KeywardCore", "KeywardTestSupport"]),
+        .testTarget(name: "KeywardResolverTests", dependencies: ["KeywardResolver", "KeywardProviders", "KeywardStorage", "KeywardCore", "KeywardTestSupport"]),
         .testTarget(name: "KeywardServerTests", dependencies: ["KeywardServer", "KeywardStorage", "KeywardHTTP", "KeywardCore", "KeywardTestSupport"]),
         .testTarget(name: "KeywardEndToEndTests", dependencies: ["KeywardCore"]),
     ],

@@ -111,3 +111,66 @@ public enum ReferenceScanner {
         }
     }
 }
+
+/// Puts values in place of a connection's references: each `${secret:…}` inside a string, and each
+/// `{"$secret": …}` value. `$${` becomes a literal `${`. Walks fields exactly as `ReferenceScanner` does,
+/// so the two always agree on what a reference is.
+public enum ReferenceSubstitution {
+    public static func substitute(_ fields: ConnectionFields, _ value: (FieldReference) throws -> String) throws -> [String: JSONValue] {
+        var out: [String: JSONValue] = [:]
+        for key in fields.values.keys.sorted() {
+            out[key] = try substitute(fields.values[key]!, path: key, value)
+        }
+        return out
+    }
+
+    private static func substitute(_ json: JSONValue, path: String, _ value: (FieldReference) throws -> String) throws -> JSONValue {
+        switch json {
+        case .string(let text):
+            return .string(try render(text, field: path, value))
+        case .object(let members):
+            if let spec = members["$secret"], members.count == 1 {
+                let references = try ReferenceScanner.references(in: ConnectionFields(validating: ["x": .object(["$secret": spec])]))
+                guard let reference = references.first?.reference else { return json }
+                return .string(try value(FieldReference(field: path, reference: reference)))
+            }
+            var out: [String: JSONValue] = [:]
+            for key in members.keys.sorted() { out[key] = try substitute(members[key]!, path: "\(path).\(key)", value) }
+            return .object(out)
+        case .null, .bool, .number, .array:
+            return json
+        }
+    }
+
+    private static func render(_ text: String, field: String, _ value: (FieldReference) throws -> String) throws -> String {
+        guard text.contains("$") else { return text }
+        var out = String.UnicodeScalarView()
+        let scalars = Array(text.unicodeScalars)
+        var index = 0
+        while index < scalars.count {
+            if scalars[index] == "$", index + 1 < scalars.count, scalars[index + 1] == "$",
+               index + 2 < scalars.count, scalars[index + 2] == "{" {
+                out.append(contentsOf: "${".unicodeScalars)
+                index += 3
+                continue
+            }
+            if scalars[index] == "$", index + 1 < scalars.count, scalars[index + 1] == "$" {
+                out.append(contentsOf: "$$".unicodeScalars)
+                index += 2
+                continue
+            }
+            if scalars[index] == "$", index + 1 < scalars.count, scalars[index + 1] == "{",
+               let close = scalars[(index + 2)...].firstIndex(of: "}") {
+                var inner = String.UnicodeScalarView()
+                inner.append(contentsOf: scalars[(index + 2)..<close])
+                let reference = try SecretReference(parsing: String(inner))
+                out.append(contentsOf: try value(FieldReference(field: field, reference: reference)).unicodeScalars)
+                index = close + 1
+                continue
+            }
+            out.append(scalars[index])
+            index += 1
+        }
+        return String(out)
+    }
+}

@@ -1,13 +1,14 @@
 import KeywardCore
 
-/// The tenant and store a read happens for. The project is always known: under workspace scope it is the
-/// project whose connection is being resolved, so audit and AWS session names can attribute the read.
+/// The tenant and store a read happens for. Resolution always names the project (under workspace scope,
+/// the project whose connection is resolved), so audit and AWS session names attribute the read; only
+/// verifying a workspace's store has none.
 public struct SecretReadContext: Sendable, Hashable {
     public var workspaceID: WorkspaceID
-    public var projectID: ProjectID
+    public var projectID: ProjectID?
     public var store: SecretStore
 
-    public init(workspaceID: WorkspaceID, projectID: ProjectID, store: SecretStore) {
+    public init(workspaceID: WorkspaceID, projectID: ProjectID?, store: SecretStore) {
         self.workspaceID = workspaceID
         self.projectID = projectID
         self.store = store

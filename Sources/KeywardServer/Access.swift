@@ -14,6 +14,9 @@ struct Access: Sendable {
         case workspace
         /// The project named by `{workspace}` and `{project}`.
         case project
+        /// The connection named by `{connection}` alone: authorized on its project. A caller who may not
+        /// act there is told it does not exist.
+        case connection
         /// The token named by `{token}`: whoever may manage its role and scope, and the token itself.
         case token
         /// Issuing a token: whoever may manage the role and scope the request body asks for.
@@ -31,6 +34,10 @@ struct Access: Sendable {
     static let authenticated = Access(target: .authenticated)
     static let token = Access(target: .token)
     static let tokenIssue = Access(target: .tokenIssue)
+
+    static func connection(_ permission: Permission, addon: Addon? = nil) -> Access {
+        Access(target: .connection, permission: permission, addon: addon)
+    }
 
     static func platform(_ permission: Permission) -> Access { Access(target: .platform, permission: permission) }
 

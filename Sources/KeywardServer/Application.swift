@@ -1,6 +1,8 @@
 import Foundation
 import KeywardCore
 import KeywardHTTP
+import KeywardProviders
+import KeywardResolver
 import KeywardStorage
 
 /// The Keyward API as an `HTTPResponder`: route, authorize, handle, and turn every failure into a
@@ -10,8 +12,8 @@ public final class Application: HTTPResponder {
     let services: Services
     let authorizer: Authorizer
 
-    public init(store: any Store, logger: Logger) {
-        services = Services(store: store, logger: logger)
+    public init(store: any Store, logger: Logger, aws: AWSPlatform, backends: [any SecretsBackend], cache: SecretCache = SecretCache()) {
+        services = Services(store: store, logger: logger, resolver: Resolver(store: store, backends: backends, cache: cache), aws: aws)
         authorizer = Authorizer(store: store, authenticator: Authenticator(store: store))
         router = Routes.all()
     }

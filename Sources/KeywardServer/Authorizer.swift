@@ -6,6 +6,7 @@ import KeywardStorage
 struct AuthorizedTarget: Sendable {
     var workspaceID: WorkspaceID?
     var projectID: ProjectID?
+    var connectionID: ConnectionID?
     var token: Token?
     /// The request asked to force, and the caller holds the permission forcing needs.
     var force = false
@@ -44,6 +45,18 @@ struct Authorizer: Sendable {
             scope = .project(ws, p)
             target.workspaceID = ws
             target.projectID = p
+
+        case .connection:
+            let id = try PathIdentifiers.integer(parameters["connection"], name: "connection", as: ConnectionID.self)
+            // Who cannot see the connection learns nothing about it; who can see it but not do this gets 403.
+            guard let (ws, p) = try store.connectionLocation(id),
+                  AccessPolicy.allows(principal, .readConnections, on: .project(ws, p))
+                    || access.permission.map({ AccessPolicy.allows(principal, $0, on: .project(ws, p)) }) ?? true
+            else { throw KeywardError.notFound("Connection", code: "connection_not_found", id: String(id.rawValue)) }
+            scope = .project(ws, p)
+            target.workspaceID = ws
+            target.projectID = p
+            target.connectionID = id
 
         case .token:
             let id = try PathIdentifiers.token(parameters["token"])

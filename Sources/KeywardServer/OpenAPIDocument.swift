@@ -94,6 +94,30 @@ enum OpenAPIDocument {
                 "put": op("putProjectStore", "Create or update the project's secrets manager (project admin)", body: ref("PutStoreRequest"), ok: ref("SecretStore"), status: "200", extraStatuses: ["201": ref("SecretStore")]),
                 "delete": op("deleteProjectStore", "Delete the project's secrets manager; forcing needs a workspace admin", query: [forceQuery], ok: ref("StoreDeleted"), errors: ["409"]),
             ]),
+            "\(ws)/secrets-management/aws-setup": .object([
+                "parameters": .array([idParam("workspace")]),
+                "get": op("getWorkspaceAWSSetup", "What to create in AWS for the workspace's store: account, External ID, trust and permission policies", ok: ref("AWSSetup"), errors: ["409", "503"]),
+            ]),
+            "\(ws)/secrets-management/verify": .object([
+                "parameters": .array([idParam("workspace")]),
+                "post": op("verifyWorkspaceStore", "Check step by step that the workspace's store works (workspace admin)", body: ref("VerifyStoreRequest"), bodyRequired: false, ok: ref("StoreVerification")),
+            ]),
+            "\(project)/secrets-management/aws-setup": .object([
+                "parameters": .array([idParam("workspace"), idParam("project")]),
+                "get": op("getProjectAWSSetup", "What to create in AWS for the project's store: account, External ID, trust and permission policies", ok: ref("AWSSetup"), errors: ["409", "503"]),
+            ]),
+            "\(project)/secrets-management/verify": .object([
+                "parameters": .array([idParam("workspace"), idParam("project")]),
+                "post": op("verifyProjectStore", "Check step by step that the project's store works: AssumeRole with and without the External ID, and optionally reading a sample secret (project admin)", body: ref("VerifyStoreRequest"), bodyRequired: false, ok: ref("StoreVerification")),
+            ]),
+            "\(project)/references/check": .object([
+                "parameters": .array([idParam("workspace"), idParam("project")]),
+                "post": op("checkReference", "Check that a reference resolves in the project's store now, without returning the value", body: ref("CheckReferenceRequest"), ok: ref("ReferenceCheck")),
+            ]),
+            "/v1/connections/{connection}/resolve": .object([
+                "parameters": .array([idParam("connection")]),
+                "post": op("resolveConnection", "The connection's fields with its secrets in place (runtime tokens of its project)", ok: ref("ResolvedConnection"), errors: ["424", "503"]),
+            ]),
             "\(ws)/audit": .object([
                 "parameters": .array([idParam("workspace")]),
                 "get": op("listAudit", "The workspace's audit trail, filtered and paginated (admins, auditors)", query: auditQuery + pageQuery, ok: pageOf("AuditEvent")),
@@ -112,7 +136,7 @@ enum OpenAPIDocument {
     }
 
     static func op(_ id: String, _ summary: String, public: Bool = false, query: [JSONValue] = [], body: JSONValue? = nil,
-                   ok: JSONValue?, status: String = "200", extraStatuses: [String: JSONValue] = [:], errors: [String] = []) -> JSONValue {
+                   bodyRequired: Bool = true, ok: JSONValue?, status: String = "200", extraStatuses: [String: JSONValue] = [:], errors: [String] = []) -> JSONValue {
         var responses: [String: JSONValue] = [:]
         for (code, schema) in extraStatuses {
             responses[code] = .object(["description": "Success",
@@ -134,7 +158,7 @@ enum OpenAPIDocument {
         if `public` { operation["security"] = .array([]) }
         if !query.isEmpty { operation["parameters"] = .array(query) }
         if let body {
-            operation["requestBody"] = .object(["required": true,
+            operation["requestBody"] = .object(["required": .bool(bodyRequired),
                                                 "content": .object(["application/json": .object(["schema": body])])])
         }
         return .object(operation)
@@ -234,8 +258,9 @@ enum OpenAPIDocument {
                         "settings": .object(["type": "object", "maxProperties": 0])], required: ["provider"]),
                 object(["provider": enumeration(["aws_secrets_manager"]),
                         "settings": object(["region": .object(["type": "string", "pattern": "^[a-z]{1,12}(-[a-z]{1,12}){1,2}-[0-9]{1,2}$"]),
-                                            "role_arn": .object(["type": "string", "pattern": "^arn:", "maxLength": 2048]),
-                                            "kms_key_arn": .object(["type": "string", "pattern": "^arn:", "maxLength": 2048]),
+                                            "role_arn": .object(["type": "string", "pattern": "^arn:aws[a-z-]*:iam::[0-9]{12}:role/([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,64}$", "maxLength": 2048]),
+                                            "kms_key_arn": .object(["type": "string", "pattern": "^arn:[a-z-]+:kms:", "maxLength": 2048]),
+                                            "secret_arns": .object(["type": "string", "description": "Comma-separated Secrets Manager ARNs the permission policy is limited to"]),
                                             "secret_name_prefix": .object(["type": "string", "pattern": "^[A-Za-z0-9/_+=.@:-]{1,512}$"])],
                                            required: ["region"])],
                        required: ["provider", "settings"]),
@@ -278,6 +303,42 @@ enum OpenAPIDocument {
                                   "details": .object(["type": "object"]), "request_id": .object(["type": "string"])],
                                  required: ["id", "workspace_id", "at", "actor_token_id", "actor_role", "action", "project_id",
                                             "connection_id", "store_id", "outcome", "details", "request_id"]),
+            "AWSSetup": object(["level": enumeration(["workspace", "project"]), "workspace_id": id, "project_id": nullableID, "store_id": id,
+                                "region": .object(["type": "string"]), "platform_account_id": .object(["type": "string", "pattern": "^[0-9]{12}$"]),
+                                "platform_principal_arn": .object(["type": "string"]),
+                                "external_id": .object(["type": "string", "description": "<prefix>_iam_external_id_<workspace>[_<project>]; derived, never settable"]),
+                                "role_session_name": .object(["type": "string"]),
+                                "role_arn": .object(["type": .array(["string", "null"])]),
+                                "trust_policy": .object(["type": "object"]), "permission_policy": .object(["type": "object"]),
+                                "warnings": .object(["type": "array", "items": .object(["type": "string"])])],
+                               required: ["level", "workspace_id", "project_id", "store_id", "region", "platform_account_id", "platform_principal_arn",
+                                          "external_id", "role_session_name", "role_arn", "trust_policy", "permission_policy", "warnings"]),
+            "VerifyStoreRequest": object(["sample_secret": .object(["type": "string", "minLength": 1, "maxLength": 2048])], required: []),
+            "StoreCheck": object(["name": .object(["type": "string"]), "status": enumeration(["pass", "fail", "warn", "skip"]),
+                                  "detail": .object(["type": "string"]), "hint": .object(["type": .array(["string", "null"])]),
+                                  "provider_error": .object(["type": .array(["string", "null"])])],
+                                 required: ["name", "status", "detail"]),
+            "StoreVerification": object(["store_id": id, "provider": enumeration(SecretsProvider.allCases.map(\.rawValue)),
+                                         "checks": .object(["type": "array", "items": ref("StoreCheck")]),
+                                         "result": enumeration(["pass", "warn", "fail"])],
+                                        required: ["store_id", "provider", "checks", "result"]),
+            "CheckReferenceRequest": object(["reference": .object(["type": "string", "minLength": 1, "maxLength": 4096,
+                                                                   "description": "secret:NAME[#KEY…][?stage=…|?version=…], with or without ${…}"])],
+                                            required: ["reference"]),
+            "ReferenceCheck": object(["reference": .object(["type": "string"]), "ok": .object(["type": "boolean"]), "store_id": id,
+                                      "cache": enumeration(["hit", "miss", "stale"]), "version_id": .object(["type": .array(["string", "null"])]),
+                                      "error": object(["code": .object(["type": "string"]), "title": .object(["type": "string"]),
+                                                       "detail": .object(["type": "string"]), "hint": .object(["type": .array(["string", "null"])])],
+                                                      required: ["code", "title", "detail"])],
+                                     required: ["reference", "ok"]),
+            "ResolvedReference": object(["field": .object(["type": "string"]), "reference": .object(["type": "string"]), "store_id": id,
+                                         "cache": enumeration(["hit", "miss", "stale"]), "version_id": .object(["type": .array(["string", "null"])])],
+                                        required: ["field", "reference", "store_id", "cache"]),
+            "ResolvedConnection": object(["id": id, "workspace_id": id, "project_id": id, "name": .object(["type": "string"]),
+                                          "type": enumeration(ConnectionType.allCases.map(\.rawValue)), "fields": .object(["type": "object"]),
+                                          "references": .object(["type": "array", "items": ref("ResolvedReference")]),
+                                          "stale": .object(["type": "boolean"])],
+                                         required: ["id", "workspace_id", "project_id", "name", "type", "fields", "references", "stale"]),
             "CreateConnectionRequest": object(["name": name, "type": enumeration(ConnectionType.allCases.map(\.rawValue)),
                                                "fields": ref("ConnectionFields")], required: ["name", "type"]),
             "UpdateConnectionRequest": object(["name": name, "fields": ref("ConnectionFields")], required: []),
@@ -317,7 +378,7 @@ enum OpenAPIDocument {
 
     static var problemResponses: [String: JSONValue] {
         var responses: [String: JSONValue] = [:]
-        for code in ["400", "401", "403", "404", "405", "409", "413", "415", "500", "503"] {
+        for code in ["400", "401", "403", "404", "405", "409", "413", "415", "424", "500", "503"] {
             responses["Problem\(code)"] = .object([
                 "description": "Problem details (RFC 9457)",
                 "content": .object(["application/problem+json": .object(["schema": ref("Problem")])]),

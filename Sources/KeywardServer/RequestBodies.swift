@@ -53,3 +53,14 @@ struct ScopeSwitchBody: RequestBody {
     let confirmation: String
     enum CodingKeys: String, CodingKey, CaseIterable { case scope, confirmation }
 }
+
+/// Optional: a secret to read through the role as the last verification step (its value is never returned).
+struct VerifyStoreBody: RequestBody {
+    let sampleSecret: String?
+    enum CodingKeys: String, CodingKey, CaseIterable { case sampleSecret = "sample_secret" }
+}
+
+struct CheckReferenceBody: RequestBody {
+    let reference: String
+    enum CodingKeys: String, CodingKey, CaseIterable { case reference }
+}

@@ -52,6 +52,12 @@ enum Routes {
         add(.PUT, projectSecrets, "putProjectStore", .project(.administerProject, addon: security), SecretsManagementHandlers.putProjectStore)
         add(.DELETE, projectSecrets, "deleteProjectStore", .project(.administerProject, addon: security, force: .administerWorkspace),
             SecretsManagementHandlers.deleteProjectStore)
+        add(.GET, "\(secrets)/aws-setup", "getWorkspaceAWSSetup", .workspace(.readWorkspace, addon: security), AWSSetupHandlers.workspaceSetup)
+        add(.POST, "\(secrets)/verify", "verifyWorkspaceStore", .workspace(.administerWorkspace, addon: security), AWSSetupHandlers.verifyWorkspace)
+        add(.GET, "\(projectSecrets)/aws-setup", "getProjectAWSSetup", .project(.readProject, addon: security), AWSSetupHandlers.projectSetup)
+        add(.POST, "\(projectSecrets)/verify", "verifyProjectStore", .project(.administerProject, addon: security), AWSSetupHandlers.verifyProject)
+        add(.POST, "\(project)/references/check", "checkReference", .project(.writeConnections, addon: security), ResolveHandlers.check)
+        add(.POST, "/v1/connections/{connection}/resolve", "resolveConnection", .connection(.resolve), ResolveHandlers.resolve)
         add(.GET, "\(workspace)/audit", "listAudit", .workspace(.readAudit), SecretsManagementHandlers.audit)
 
         add(.POST, "/v1/tokens", "createToken", .tokenIssue, TokenHandlers.create)

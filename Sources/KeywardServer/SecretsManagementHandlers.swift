@@ -113,10 +113,15 @@ enum SecretsManagementHandlers {
         let settings = try StoreSettings(provider: provider, validating: body.settings ?? [:])
         let (store, created) = try context.store.putStore(in: context.workspaceID, project: project, provider: provider,
                                                           settings: settings, by: context.actor())
+        // The new revision already keys the cache apart; this also frees what the old configuration held.
+        context.services.resolver.invalidate(store: store.id)
         return .json(store, status: created ? 201 : 200)
     }
 
     private static func deleteStore(_ context: RequestContext, project: ProjectID?) throws -> HTTPResponse {
+        let ws = try context.workspaceID
+        let existing = try project.map { try context.store.projectStore($0, in: ws) } ?? context.store.secretsSettings(ws).workspaceStore
+        defer { if let existing { context.services.resolver.invalidate(store: existing.id) } }
         let unbound = try context.store.deleteStore(in: context.workspaceID, project: project, force: context.target.force,
                                                     by: context.actor())
         return .json(["deleted": JSONValue.bool(true), "references_unbound": .number(Double(unbound))])

@@ -1,8 +1,13 @@
 import KeywardCore
+import KeywardProviders
+import KeywardResolver
 import KeywardStorage
 
 /// The long-lived things handlers use. Built once at start-up and shared by all worker threads.
 struct Services: Sendable {
     let store: any Store
     let logger: Logger
+    let resolver: Resolver
+    /// The platform's AWS identity, for the setup guide; its configuration errors surface on first use.
+    let aws: AWSPlatform
 }

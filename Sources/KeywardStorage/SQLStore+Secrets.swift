@@ -91,6 +91,11 @@ extension SQLStore {
                 throw KeywardError.conflict(code: "scope_unchanged", "The scope is already \(scope.rawValue).")
             }
             let (_, stamp) = Self.now()
+            // A workspace that never configured anything has no row yet: its state is the default (workspace, 0).
+            try connection.query("""
+                INSERT INTO workspace_secrets (workspace_id, scope, revision, updated_at) VALUES (?, 'workspace', 0, ?)
+                ON CONFLICT (workspace_id) DO NOTHING
+                """, [.integer(workspace.rawValue), stamp])
             // Compare-and-set: of two switches confirmed against the same state, exactly one changes a row.
             let changed = try connection.query("""
                 UPDATE workspace_secrets SET scope = ?, revision = revision + 1, updated_at = ?
@@ -131,6 +136,37 @@ extension SQLStore {
                       .text(reference.field), .text(reference.reference.description), store.map { .integer($0.rawValue) } ?? .null])
         }
         try bumpRevision(workspace, connection)
+    }
+
+    public func connectionLocation(_ id: ConnectionID) throws -> (workspace: WorkspaceID, project: ProjectID)? {
+        try run { connection in
+            try connection.queryOne("SELECT workspace_id, project_id FROM connections WHERE id = ?", [.integer(id.rawValue)]).map {
+                (WorkspaceID(try $0.integer("workspace_id")), ProjectID(try $0.integer("project_id")))
+            }
+        }
+    }
+
+    public func resolutionPlan(_ id: ConnectionID, in workspace: WorkspaceID, project: ProjectID) throws -> ResolutionPlan {
+        try run { connection in
+            let loaded = try Self.loadConnection(id, workspace, project, connection)
+            let rule = try Self.loadScopeRule(workspace, connection)
+            let bindings = try Self.loadBindings(workspace, project, connection, only: id)
+            let store = try rule.storeInScope(for: project).flatMap { _ in
+                try Self.loadStore(workspace, rule.scope == .project ? project : nil, connection)
+            }
+            return ResolutionPlan(connection: loaded, bindings: bindings, rule: rule, storeInScope: store)
+        }
+    }
+
+    public func storeInScope(for project: ProjectID, in workspace: WorkspaceID) throws -> (store: SecretStore?, scope: SecretsScope) {
+        try run { connection in
+            _ = try Self.loadProject(project, workspace, connection)
+            let settings = try Self.loadSecretsSettings(workspace, connection)
+            switch settings.scope {
+            case .workspace: return (settings.workspaceStore, .workspace)
+            case .project: return (try Self.loadStore(workspace, project, connection), .project)
+            }
+        }
     }
 
     // MARK: Loading
@@ -174,7 +210,8 @@ extension SQLStore {
                            createdAt: try date(row, "created_at"), updatedAt: try date(row, "updated_at"))
     }
 
-    static func loadBindings(_ workspace: WorkspaceID, _ project: ProjectID?, _ connection: any SQLConnection) throws -> [ReferenceBinding] {
+    static func loadBindings(_ workspace: WorkspaceID, _ project: ProjectID?, _ connection: any SQLConnection,
+                             only connectionID: ConnectionID? = nil) throws -> [ReferenceBinding] {
         var sql = """
             SELECT r.connection_id, c.name, r.project_id, r.field, r.reference, r.store_id
             FROM connection_references r JOIN connections c ON c.id = r.connection_id
@@ -184,6 +221,10 @@ extension SQLStore {
         if let project {
             sql += " AND r.project_id = ?"
             parameters.append(.integer(project.rawValue))
+        }
+        if let connectionID {
+            sql += " AND r.connection_id = ?"
+            parameters.append(.integer(connectionID.rawValue))
         }
         sql += " ORDER BY r.connection_id, r.position"
         return try connection.query(sql, parameters).map { row in

@@ -62,6 +62,14 @@ public protocol Store: Sendable {
     func switchScope(in workspace: WorkspaceID, to scope: SecretsScope, expectedRevision: Int64,
                      summary: [String: JSONValue], by actor: Actor) throws -> SecretsSettings
 
+    /// Where a connection lives, for routes that name only its id; nil when it does not exist.
+    func connectionLocation(_ id: ConnectionID) throws -> (workspace: WorkspaceID, project: ProjectID)?
+    /// What resolving one connection needs: the connection, its references as bound, and the store that
+    /// serves its project now.
+    func resolutionPlan(_ id: ConnectionID, in workspace: WorkspaceID, project: ProjectID) throws -> ResolutionPlan
+    /// The store that serves `project` now, and the rule that chose it; the store is nil if none is configured.
+    func storeInScope(for project: ProjectID, in workspace: WorkspaceID) throws -> (store: SecretStore?, scope: SecretsScope)
+
     // Audit trail
     func listAudit(in workspace: WorkspaceID, _ filter: AuditFilter, _ page: PageRequest) throws -> Page<AuditEvent>
 
@@ -95,4 +103,21 @@ public struct ConnectionChange: Sendable, Equatable {
 public struct TokenCredential: Sendable {
     public var token: Token
     public var secretHash: String
+}
+
+/// See `Store.resolutionPlan`.
+public struct ResolutionPlan: Sendable {
+    public var connection: Connection
+    /// This connection's references, in field order, with the store each was bound to.
+    public var bindings: [ReferenceBinding]
+    public var rule: ScopeRule
+    /// The store that serves the connection's project now; nil if none is configured.
+    public var storeInScope: SecretStore?
+
+    public init(connection: Connection, bindings: [ReferenceBinding], rule: ScopeRule, storeInScope: SecretStore?) {
+        self.connection = connection
+        self.bindings = bindings
+        self.rule = rule
+        self.storeInScope = storeInScope
+    }
 }

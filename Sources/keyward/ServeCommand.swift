@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import KeywardCore
 import KeywardHTTP
+import KeywardProviders
 import KeywardServer
 import KeywardStorage
 
@@ -23,7 +24,14 @@ enum ServeCommand {
           --idle-timeout SECONDS    Close connections that send nothing for this long (default 30)
           --header-timeout SECONDS  Close new connections whose request head is not complete by then (default 10)
           --log-level LEVEL         debug, info, warning or error (KEYWARD_LOG_LEVEL, default info)
+          --external-id-prefix P    Prefix of the AWS External IDs, P_iam_external_id_<ws>[_<project>]
+                                    (KEYWARD_EXTERNAL_ID_PREFIX, default keyward)
           -h, --help                Show this help
+
+        AWS: the platform identity comes from the standard chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+        AWS_SESSION_TOKEN, or AWS_PROFILE with ~/.aws/credentials and ~/.aws/config), the region from AWS_REGION or
+        AWS_DEFAULT_REGION, endpoints from AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL_SECRETS_MANAGER.
+        It only ever assumes customers' roles.
 
         On first start Keyward creates an operator token, prints it once, and saves it to DATA_DIR/operator-token (mode 0600).
         """
@@ -32,7 +40,8 @@ enum ServeCommand {
         let parsed: ParsedArguments
         do {
             parsed = try ParsedArguments(arguments, options: ["listen", "data-dir", "database", "threads", "max-body-bytes",
-                                                              "connection-limit", "idle-timeout", "header-timeout", "log-level"], flags: [])
+                                                              "connection-limit", "idle-timeout", "header-timeout", "log-level",
+                                                              "external-id-prefix"], flags: [])
         } catch {
             CLIOutput.error("\(error)\n\n\(help)")
             return ExitCode.usage
@@ -55,7 +64,9 @@ enum ServeCommand {
         let logger = Logger(minimumLevel: level, sink: StderrLogSink())
 
         var configuration = HTTPServerConfiguration()
+        let externalIDPrefix: ExternalIDPrefix
         do {
+            externalIDPrefix = try setting("external-id-prefix", "KEYWARD_EXTERNAL_ID_PREFIX").map { try ExternalIDPrefix($0) } ?? .default
             let listen = setting("listen", "KEYWARD_LISTEN") ?? "127.0.0.1:8080"
             (configuration.host, configuration.port) = try parseListen(listen)
             if let value = try parsed.integer("threads", in: 1...256) { configuration.threads = value }
@@ -105,7 +116,16 @@ enum ServeCommand {
             return ExitCode.failure
         }
 
-        let server = HTTPServer(configuration: configuration, responder: Application(store: store, logger: logger), logger: logger)
+        let aws = AWSPlatform(processEnvironment: environment, externalIDPrefix: externalIDPrefix)
+        switch Result(catching: { try aws.configuration() }) {
+        case .success(let configuration):
+            logger.info("AWS platform identity configured", [("source", .string(configuration.credentialSource)),
+                                                             ("region", .string(configuration.region ?? "(per store)"))])
+        case .failure(let error):
+            logger.info("AWS is not configured; AWS Secrets Manager stores will report it", [("reason", .string("\(error)"))])
+        }
+        let application = Application(store: store, logger: logger, aws: aws, backends: [AWSSecretsManagerBackend(platform: aws)])
+        let server = HTTPServer(configuration: configuration, responder: application, logger: logger)
         do {
             try server.start()
         } catch {

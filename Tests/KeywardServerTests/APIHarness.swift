@@ -1,6 +1,7 @@
 import Foundation
 import KeywardCore
 import KeywardHTTP
+import KeywardProviders
 import KeywardStorage
 import KeywardTestSupport
 import Testing
@@ -27,11 +28,16 @@ final class APIHarness {
         func int(_ key: String) -> Int64 { (json[key] as? NSNumber)?.int64Value ?? -1 }
     }
 
-    init(engine: StoreEngine = .sqlite) throws {
+    /// `aws`: the platform identity to use against moto; without it AWS is unconfigured, as on a server
+    /// with no AWS credentials.
+    init(engine: StoreEngine = .sqlite, aws: (MotoAWS, MotoAWS.Platform)? = nil, externalIDPrefix: String = "keyward") throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyward-api-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         (store, cleanup) = try engine.open()
-        app = Application(store: store, logger: Logger(minimumLevel: .error, sink: Silent()))
+        let environment = aws.map { moto, platform in moto.environment(platform) } ?? [:]
+        let platform = AWSPlatform(processEnvironment: environment, externalIDPrefix: try ExternalIDPrefix(externalIDPrefix))
+        app = Application(store: store, logger: Logger(minimumLevel: .error, sink: Silent()), aws: platform,
+                          backends: [AWSSecretsManagerBackend(platform: platform)])
         let created = try OperatorBootstrap.ensureOperator(store: store, tokenFile: directory.appendingPathComponent("operator-token"))
         operatorToken = try #require(created).secret
     }

@@ -46,6 +46,38 @@ struct SecretsStoreContractTests {
     }
 
     @Test(arguments: StoreEngine.available)
+    func aWorkspaceThatNeverConfiguredAnythingCanSwitchScope(_ engine: StoreEngine) throws {
+        let (store, cleanup) = try engine.open()
+        defer { cleanup() }
+        let ws = try store.createWorkspace(name: "A").id
+        let switched = try store.switchScope(in: ws, to: .project, expectedRevision: 0, summary: [:], by: actor)
+        #expect(switched.scope == .project)
+        #expect(switched.revision == 1)
+        expectError("stale_confirmation") { _ = try store.switchScope(in: ws, to: .workspace, expectedRevision: 0, summary: [:], by: actor) }
+    }
+
+    @Test(arguments: StoreEngine.available)
+    func theResolutionPlanNamesTheStoreInScopeAndTheConnectionsBindings(_ engine: StoreEngine) throws {
+        let (store, cleanup) = try engine.open()
+        defer { cleanup() }
+        let (ws, p, workspaceStore) = try seeded(store)
+        let connection = try store.createConnection(ConnectionDraft(name: "c", type: .generic, fields: fields("${secret:a}-${secret:b#k}")),
+                                                    in: ws, project: p)
+        _ = try store.createConnection(ConnectionDraft(name: "other", type: .generic, fields: fields("${secret:c}")), in: ws, project: p)
+        let location = try store.connectionLocation(connection.id)
+        #expect(location?.workspace == ws && location?.project == p)
+        #expect(try store.connectionLocation(ConnectionID(999_999)) == nil)
+
+        let plan = try store.resolutionPlan(connection.id, in: ws, project: p)
+        #expect(plan.connection == connection)
+        #expect(plan.bindings.map(\.reference.description) == ["secret:a", "secret:b#k"])
+        #expect(plan.storeInScope?.id == workspaceStore.id)
+        #expect(try store.storeInScope(for: p, in: ws).store?.id == workspaceStore.id)
+        let elsewhere = try store.createProject(in: ws, name: "Q").id
+        expectError("connection_not_found") { _ = try store.resolutionPlan(connection.id, in: ws, project: elsewhere) }
+    }
+
+    @Test(arguments: StoreEngine.available)
     func referencesBindToTheStoreInScopeAndNeedTheAddonAndAStore(_ engine: StoreEngine) throws {
         let (store, cleanup) = try engine.open()
         defer { cleanup() }

@@ -65,11 +65,15 @@ public struct MotoAWS: Sendable {
     /// `externalID`), and read access to secrets unless `canRead` is false. Moto checks Secrets Manager
     /// permissions against resource "*", so the read policy names "*".
     public func createRole(trusting principal: String, externalID: String?, canRead: Bool = true) throws -> String {
-        let name = Self.unique("keyward-project")
         var statement: [String: Any] = ["Effect": "Allow", "Principal": ["AWS": principal], "Action": "sts:AssumeRole"]
         if let externalID { statement["Condition"] = ["StringEquals": ["sts:ExternalId": externalID]] }
-        let created = try iam("CreateRole", [("RoleName", name), ("AssumeRolePolicyDocument",
-                                                                  Self.json(["Version": "2012-10-17", "Statement": [statement]]))])
+        return try createRole(trustPolicy: ["Version": "2012-10-17", "Statement": [statement]], canRead: canRead)
+    }
+
+    /// A role with exactly this trust policy document (for example the one Keyward's setup guide generated).
+    public func createRole(trustPolicy: Any, canRead: Bool = true) throws -> String {
+        let name = Self.unique("keyward-project")
+        let created = try iam("CreateRole", [("RoleName", name), ("AssumeRolePolicyDocument", Self.json(trustPolicy))])
         if canRead {
             try iam("PutRolePolicy", [("RoleName", name), ("PolicyName", "read-secrets"), ("PolicyDocument", Self.json([
                 "Version": "2012-10-17",

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import KeywardCore
 
 /// The platform's own AWS identity: its credentials and endpoints (from the standard chain), the STS and
@@ -68,19 +69,5 @@ public final class AWSPlatform: Sendable {
         case .transport(let error):
             return .providerUnavailable("STS could not be reached for \(action)\(error.timedOut ? " (timed out)" : "").", cause: error.message)
         }
-    }
-}
-
-/// A value behind a lock: the smallest shared mutable state there is.
-final class Mutex<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
     }
 }

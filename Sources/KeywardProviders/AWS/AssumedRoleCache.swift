@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import KeywardCore
 
 /// STS credentials per (project, role, External ID, region), refreshed before they expire (PEERS #9: no
@@ -7,7 +8,7 @@ import KeywardCore
 final class AssumedRoleCache: Sendable {
     struct Key: Hashable, Sendable {
         var store: StoreID
-        var project: ProjectID
+        var project: ProjectID?
         var roleARN: String
         var externalID: String
         var region: String

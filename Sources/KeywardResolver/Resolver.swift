@@ -1,0 +1,117 @@
+import Foundation
+import KeywardCore
+import KeywardProviders
+import KeywardStorage
+
+/// One reference of a resolved connection, as reported to the caller: never its value.
+public struct ResolvedReference: Sendable, Encodable {
+    public var field: String
+    public var reference: String
+    public var store: StoreID
+    public var cache: CacheOutcome
+    /// The version that was read, when the secrets manager has versions.
+    public var versionID: String?
+
+    enum CodingKeys: String, CodingKey { case field, reference, store = "store_id", cache, versionID = "version_id" }
+}
+
+/// A connection with its secrets in place. Only ever held in memory and sent to the caller that asked.
+public struct ResolvedConnection: Sendable {
+    public var connection: Connection
+    public var fields: [String: JSONValue]
+    public var references: [ResolvedReference]
+    /// At least one value came from an expired cache entry because the secrets manager was failing.
+    public var stale: Bool { references.contains { $0.cache == .stale } }
+}
+
+/// The only path by which a secret value is obtained. For each reference it checks that the reference is
+/// bound to the store that serves the project now (else `reference_out_of_scope`: never an empty value and
+/// never a read through the old store), then reads through the cache and that store's backend, then picks
+/// the key the reference names.
+public final class Resolver: Sendable {
+    let store: any Store
+    let backends: [SecretsProvider: any SecretsBackend]
+    public let cache: SecretCache
+
+    public init(store: any Store, backends: [any SecretsBackend], cache: SecretCache = SecretCache()) {
+        self.store = store
+        self.backends = Dictionary(backends.map { ($0.provider, $0) }, uniquingKeysWith: { first, _ in first })
+        self.cache = cache
+    }
+
+    public func resolve(_ id: ConnectionID, in workspace: WorkspaceID, project: ProjectID) throws -> ResolvedConnection {
+        let plan = try store.resolutionPlan(id, in: workspace, project: project)
+        var byField: [String: [ReferenceBinding]] = Dictionary(grouping: plan.bindings, by: \.field)
+        var reported: [ResolvedReference] = []
+        let fields = try ReferenceSubstitution.substitute(plan.connection.fields) { found in
+            // Bindings were saved in the order the scanner finds references, which is the order we meet them here.
+            guard var queue = byField[found.field], let index = queue.firstIndex(where: { $0.reference == found.reference }) else {
+                throw KeywardError.internalError("a reference of connection \(id) has no saved binding")
+            }
+            let binding = queue.remove(at: index)
+            byField[found.field] = queue
+            do {
+                let (value, outcome) = try read(binding, plan.rule, plan.storeInScope, workspace: workspace)
+                reported.append(ResolvedReference(field: found.field, reference: found.reference.description, store: outcome.store,
+                                                  cache: outcome.cache, versionID: outcome.versionID))
+                return value
+            } catch var error as KeywardError {
+                error.extras["field"] = .string(found.field)
+                error.extras["reference"] = .string(found.reference.description)
+                throw error
+            }
+        }
+        return ResolvedConnection(connection: plan.connection, fields: fields, references: reported)
+    }
+
+    /// Whether `reference` resolves for `project` now, without returning the value.
+    public func check(_ reference: SecretReference, in workspace: WorkspaceID, project: ProjectID) throws -> ResolvedReference {
+        let (storeInScope, scope) = try store.storeInScope(for: project, in: workspace)
+        guard let storeInScope else { throw KeywardError.noStoreInScope(project: project, scope: scope) }
+        let (_, outcome) = try value(of: reference, through: storeInScope, workspace: workspace, project: project)
+        return ResolvedReference(field: "", reference: reference.description, store: storeInScope.id, cache: outcome.cache,
+                                 versionID: outcome.versionID)
+    }
+
+    struct Outcome {
+        var store: StoreID
+        var cache: CacheOutcome
+        var versionID: String?
+    }
+
+    private func read(_ binding: ReferenceBinding, _ rule: ScopeRule, _ storeInScope: SecretStore?,
+                      workspace: WorkspaceID) throws -> (String, Outcome) {
+        let status = rule.status(of: binding)
+        guard status == .ok, let storeInScope, storeInScope.id == binding.storeID else {
+            throw KeywardError.referenceOutOfScope(binding.reference.description, project: binding.projectID,
+                                                   status: status == .ok ? .outOfScope : status)
+        }
+        return try value(of: binding.reference, through: storeInScope, workspace: workspace, project: binding.projectID)
+    }
+
+    private func value(of reference: SecretReference, through secretStore: SecretStore, workspace: WorkspaceID,
+                       project: ProjectID) throws -> (String, Outcome) {
+        guard let backend = backends[secretStore.provider] else {
+            throw KeywardError.providerUnavailable("The \(secretStore.provider.rawValue) secrets manager is not enabled on this server.")
+        }
+        let context = SecretReadContext(workspaceID: workspace, projectID: project, store: secretStore)
+        let key = SecretCache.Key(store: secretStore.id, storeRevision: secretStore.revision, name: reference.name, version: reference.version)
+        let (material, outcome) = try cache.value(key) { try backend.read(reference.name, version: reference.version, context: context) }
+        let value = try SecretValue.select(reference.keyPath, from: material.value, secret: reference.name)
+        return (value, Outcome(store: secretStore.id, cache: outcome, versionID: material.versionID))
+    }
+
+    /// Drops cached values and credentials of one store (its configuration changed, or it was deleted).
+    public func invalidate(store id: StoreID) {
+        cache.invalidate { $0.store == id }
+        for backend in backends.values { backend.forget(store: id) }
+    }
+
+    public func verify(_ secretStore: SecretStore, project: ProjectID?, sampleSecret: String?) -> [StoreCheck] {
+        guard let backend = backends[secretStore.provider] else {
+            return [StoreCheck("provider", .fail, "The \(secretStore.provider.rawValue) secrets manager is not enabled on this server.")]
+        }
+        return backend.verify(context: SecretReadContext(workspaceID: secretStore.workspaceID, projectID: project, store: secretStore),
+                              sampleSecret: sampleSecret)
+    }
+}

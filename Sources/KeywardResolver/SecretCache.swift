@@ -1,0 +1,138 @@
+import Foundation
+import Synchronization
+import KeywardCore
+import KeywardProviders
+
+/// Whether an answer came from the cache, from the secrets manager, or from an expired cache entry because
+/// the secrets manager was failing.
+public enum CacheOutcome: String, Sendable, Encodable {
+    case hit, miss, stale
+}
+
+/// Secrets in memory, keyed by (store, store revision, name, version): a change of a store's
+/// configuration changes its revision, so nothing cached under the old configuration is ever served.
+///
+/// - Single-flight: concurrent misses of one key make one load; the others wait and share its result.
+///   A failed load is shared too, and does not stop the next request from trying again.
+/// - TTL with ±10 % jitter, so entries loaded together do not expire together (PEERS #7).
+/// - Stale-if-error: when a load fails with `provider_unavailable` or `throttled`, an expired value is
+///   served (flagged stale) for up to `staleWindow` after it expired.
+/// - Negative caching: `secret_not_found` and `access_denied` are remembered for `negativeTTL`.
+public final class SecretCache: Sendable {
+    public struct Key: Hashable, Sendable {
+        public var store: StoreID
+        public var storeRevision: Int64
+        public var name: String
+        public var version: SecretReference.Version?
+
+        public init(store: StoreID, storeRevision: Int64, name: String, version: SecretReference.Version?) {
+            self.store = store
+            self.storeRevision = storeRevision
+            self.name = name
+            self.version = version
+        }
+    }
+
+    public struct Policy: Sendable {
+        public var ttl: TimeInterval = 300
+        public var staleWindow: TimeInterval = 900
+        public var negativeTTL: TimeInterval = 10
+        public init() {}
+    }
+
+    public let policy: Policy
+    private let clock: @Sendable () -> Date
+    private let random: @Sendable () -> Double
+    private let slots = Mutex<[Key: Slot]>([:])
+
+    public init(policy: Policy = Policy(), clock: @escaping @Sendable () -> Date = Date.init,
+                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+        self.policy = policy
+        self.clock = clock
+        self.random = random
+    }
+
+    static let staleable: Set<String> = ["provider_unavailable", "throttled"]
+    static let negative: Set<String> = ["secret_not_found", "access_denied"]
+
+    /// One key's state. Its condition guards everything in it.
+    private final class Slot: @unchecked Sendable {
+        let condition = NSCondition()
+        var material: SecretMaterial?
+        var expiresAt = Date.distantPast
+        var negative: (error: KeywardError, until: Date)?
+        var loading = false
+        /// Counts finished loads, so a waiter knows which load's failure is its own.
+        var generation = 0
+        var lastFailure: (generation: Int, error: KeywardError)?
+    }
+
+    public func value(_ key: Key, load: () throws -> SecretMaterial) throws -> (SecretMaterial, CacheOutcome) {
+        let slot = slots.withLock { slots in
+            if let slot = slots[key] { return slot }
+            let slot = Slot()
+            slots[key] = slot
+            return slot
+        }
+        slot.condition.lock()
+        let now = clock()
+        if let material = slot.material, slot.expiresAt > now {
+            slot.condition.unlock()
+            return (material, .hit)
+        }
+        if let negative = slot.negative, negative.until > now {
+            slot.condition.unlock()
+            throw negative.error
+        }
+        if slot.loading {
+            let awaited = slot.generation + 1
+            while slot.loading && slot.generation < awaited { slot.condition.wait() }
+            defer { slot.condition.unlock() }
+            if let material = slot.material, slot.expiresAt > clock() { return (material, .hit) }
+            if let failure = slot.lastFailure, failure.generation == awaited { return try fallback(slot, failure.error) }
+            throw KeywardError.providerUnavailable("The secret could not be loaded; retry.")
+        }
+        slot.loading = true
+        slot.condition.unlock()
+
+        let result: Result<SecretMaterial, KeywardError>
+        do { result = .success(try load()) }
+        catch let error as KeywardError { result = .failure(error) }
+        catch { result = .failure(.providerUnavailable("The secrets manager failed unexpectedly.", cause: "\(error)")) }
+
+        slot.condition.lock()
+        defer {
+            slot.loading = false
+            slot.generation += 1
+            slot.condition.broadcast()
+            slot.condition.unlock()
+        }
+        switch result {
+        case .success(let material):
+            slot.material = material
+            slot.negative = nil
+            slot.expiresAt = clock().addingTimeInterval(policy.ttl * (0.9 + 0.2 * random()))
+            return (material, .miss)
+        case .failure(let error):
+            slot.lastFailure = (slot.generation + 1, error)
+            if Self.negative.contains(error.code) { slot.negative = (error, clock().addingTimeInterval(policy.negativeTTL)) }
+            return try fallback(slot, error)
+        }
+    }
+
+    /// With the slot locked: the stale value if the error allows one and it is recent enough, else the error.
+    private func fallback(_ slot: Slot, _ error: KeywardError) throws -> (SecretMaterial, CacheOutcome) {
+        if Self.staleable.contains(error.code), let material = slot.material,
+           clock().timeIntervalSince(slot.expiresAt) <= policy.staleWindow {
+            return (material, .stale)
+        }
+        throw error
+    }
+
+    /// Drops every entry `matches` selects; loads in flight finish but their slots are no longer reachable.
+    public func invalidate(where matches: (Key) -> Bool) {
+        slots.withLock { slots in slots = slots.filter { !matches($0.key) } }
+    }
+
+    public var count: Int { slots.withLock { $0.count } }
+}

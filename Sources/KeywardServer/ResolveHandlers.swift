@@ -1,0 +1,78 @@
+import Foundation
+import KeywardCore
+import KeywardHTTP
+import KeywardResolver
+
+/// The runtime side: a connection's fields with its secrets in place, and checking a single reference.
+/// Both go through the one resolver.
+enum ResolveHandlers {
+    static func resolve(_ context: RequestContext) throws -> HTTPResponse {
+        guard let id = context.target.connectionID else { throw KeywardError.internalError("resolve route without a connection") }
+        let resolved = try context.services.resolver.resolve(id, in: context.workspaceID, project: context.projectID)
+        var response = HTTPResponse.json(ResolvedConnectionView(resolved))
+        // The body holds secret values: no intermediary may keep it.
+        response.headers.append(("Cache-Control", "no-store"))
+        return response
+    }
+
+    /// 200 either way: the check itself worked. `ok` says whether the reference resolves; when it does not,
+    /// `error` is the exact problem resolution would raise.
+    static func check(_ context: RequestContext) throws -> HTTPResponse {
+        let body = try context.body(CheckReferenceBody.self)
+        var text = body.reference
+        if text.hasPrefix("${") && text.hasSuffix("}") { text = String(text.dropFirst(2).dropLast()) }
+        let reference = try SecretReference(parsing: text)
+        do {
+            let result = try context.services.resolver.check(reference, in: context.workspaceID, project: context.projectID)
+            return .json(ReferenceCheckView(reference: reference.description, result: .success(result)))
+        } catch let error as KeywardError where error.kind == .failedDependency || error.kind == .unavailable || error.kind == .conflict {
+            return .json(ReferenceCheckView(reference: reference.description, result: .failure(error)))
+        }
+    }
+}
+
+struct ResolvedConnectionView: Encodable {
+    let resolved: ResolvedConnection
+    init(_ resolved: ResolvedConnection) { self.resolved = resolved }
+
+    enum CodingKeys: String, CodingKey { case id, name, type, fields, references, stale, workspaceID = "workspace_id", projectID = "project_id" }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(resolved.connection.id, forKey: .id)
+        try c.encode(resolved.connection.workspaceID, forKey: .workspaceID)
+        try c.encode(resolved.connection.projectID, forKey: .projectID)
+        try c.encode(resolved.connection.name, forKey: .name)
+        try c.encode(resolved.connection.type, forKey: .type)
+        try c.encode(resolved.fields, forKey: .fields)
+        try c.encode(resolved.references, forKey: .references)
+        try c.encode(resolved.stale, forKey: .stale)
+    }
+}
+
+struct ReferenceCheckView: Encodable {
+    let reference: String
+    let result: Result<ResolvedReference, KeywardError>
+
+    enum CodingKeys: String, CodingKey { case reference, ok, storeID = "store_id", cache, versionID = "version_id", error }
+    enum ErrorKeys: String, CodingKey { case code, title, detail, hint }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(reference, forKey: .reference)
+        switch result {
+        case .success(let resolved):
+            try c.encode(true, forKey: .ok)
+            try c.encode(resolved.store, forKey: .storeID)
+            try c.encode(resolved.cache, forKey: .cache)
+            try c.encode(resolved.versionID, forKey: .versionID)
+        case .failure(let error):
+            try c.encode(false, forKey: .ok)
+            var e = c.nestedContainer(keyedBy: ErrorKeys.self, forKey: .error)
+            try e.encode(error.code, forKey: .code)
+            try e.encode(error.title, forKey: .title)
+            try e.encode(error.detail, forKey: .detail)
+            try e.encode(error.hint, forKey: .hint)
+        }
+    }
+}

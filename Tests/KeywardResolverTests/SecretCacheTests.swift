@@ -1,0 +1,129 @@
+import Foundation
+import KeywardCore
+import KeywardProviders
+import Synchronization
+import Testing
+@testable import KeywardResolver
+
+/// The cache's rules, with a hand-moved clock: nothing here depends on timing.
+@Suite struct SecretCacheTests {
+    final class Clock: Sendable {
+        let now = Mutex(Date(timeIntervalSince1970: 1_000_000))
+        func advance(_ seconds: TimeInterval) { now.withLock { $0 += seconds } }
+        func read() -> Date { now.withLock { $0 } }
+    }
+
+    let clock = Clock()
+    var cache: SecretCache {
+        let clock = self.clock
+        return SecretCache(clock: { clock.read() }, random: { 0.5 })
+    }
+    let key = SecretCache.Key(store: StoreID(1), storeRevision: 1, name: "db", version: nil)
+
+    final class Loads: Sendable {
+        let count = Mutex(0)
+        func next(_ value: String = "v") -> SecretMaterial {
+            let n = count.withLock { $0 += 1; return $0 }
+            return SecretMaterial(value: "\(value)\(n)", versionID: "ver\(n)")
+        }
+        var total: Int { count.withLock { $0 } }
+    }
+
+    @Test func aValueIsServedFromMemoryUntilItsTTLThenReloaded() throws {
+        let cache = self.cache, loads = Loads()
+        #expect(try cache.value(key) { loads.next() }.1 == .miss)
+        clock.advance(299)
+        let (hit, outcome) = try cache.value(key) { loads.next() }
+        #expect(outcome == .hit)
+        #expect(hit.value == "v1")
+        clock.advance(2)
+        #expect(try cache.value(key) { loads.next() }.0.value == "v2")
+        #expect(loads.total == 2)
+    }
+
+    @Test func aChangedStoreRevisionIsADifferentKey() throws {
+        let cache = self.cache, loads = Loads()
+        _ = try cache.value(key) { loads.next() }
+        var changed = key
+        changed.storeRevision = 2
+        #expect(try cache.value(changed) { loads.next() }.1 == .miss)
+        var otherStore = key
+        otherStore.store = StoreID(2)
+        #expect(try cache.value(otherStore) { loads.next() }.1 == .miss)
+        #expect(loads.total == 3)
+    }
+
+    @Test func concurrentMissesMakeOneLoad() throws {
+        let cache = self.cache, loads = Loads(), arrived = Loads(), key = self.key
+        let callers = 16
+        let outcomes = Mutex<[CacheOutcome]>([])
+        let done = DispatchGroup()
+        for _ in 0..<callers {
+            done.enter()
+            Thread.detachNewThread {
+                _ = arrived.next()
+                if let outcome = try? cache.value(key, load: {
+                    // The one load holds on until every caller has arrived, so each of them meets it in flight
+                    // or finds its result: either way, no second load.
+                    while arrived.total < callers { Thread.sleep(forTimeInterval: 0.001) }
+                    return loads.next()
+                }).1 { outcomes.withLock { $0.append(outcome) } }
+                done.leave()
+            }
+        }
+        done.wait()
+        let all = outcomes.withLock { $0 }
+        #expect(loads.total == 1)
+        #expect(all.filter { $0 == .miss }.count == 1)
+        #expect(all.filter { $0 == .hit }.count == callers - 1)
+    }
+
+    @Test func aFailedLoadDoesNotBlockTheRetry() throws {
+        let cache = self.cache, loads = Loads()
+        #expect(throws: KeywardError.self) { try cache.value(key) { throw KeywardError.providerUnavailable("down") } }
+        #expect(try cache.value(key) { loads.next() }.0.value == "v1")
+    }
+
+    @Test func anExpiredValueIsServedStaleWhileTheProviderIsDownWithinTheWindow() throws {
+        let cache = self.cache, loads = Loads()
+        _ = try cache.value(key) { loads.next() }
+        clock.advance(300 + 600)
+        let (stale, outcome) = try cache.value(key) { throw KeywardError.throttled("slow down") }
+        #expect(outcome == .stale)
+        #expect(stale.value == "v1")
+        clock.advance(400)
+        let error = #expect(throws: KeywardError.self) { try cache.value(key) { throw KeywardError.providerUnavailable("down") } }
+        #expect(error?.code == "provider_unavailable")
+    }
+
+    @Test func staleIsNeverServedForAConfigurationError() throws {
+        let cache = self.cache, loads = Loads()
+        _ = try cache.value(key) { loads.next() }
+        clock.advance(301)
+        let error = #expect(throws: KeywardError.self) {
+            try cache.value(key) { throw KeywardError.accessDenied(secret: "db", awsCode: "AccessDenied", awsMessage: "no") }
+        }
+        #expect(error?.code == "access_denied")
+    }
+
+    @Test func notFoundIsRememberedBriefly() throws {
+        let cache = self.cache, loads = Loads()
+        #expect(throws: KeywardError.self) { try cache.value(key) { throw KeywardError.secretNotFound("db") } }
+        let remembered = #expect(throws: KeywardError.self) { try cache.value(key) { loads.next() } }
+        #expect(remembered?.code == "secret_not_found")
+        #expect(loads.total == 0)
+        clock.advance(11)
+        #expect(try cache.value(key) { loads.next() }.0.value == "v1")
+    }
+
+    @Test func invalidationDropsOnlyWhatItSelects() throws {
+        let cache = self.cache, loads = Loads()
+        var other = key
+        other.store = StoreID(2)
+        _ = try cache.value(key) { loads.next() }
+        _ = try cache.value(other) { loads.next() }
+        cache.invalidate { $0.store == StoreID(1) }
+        #expect(try cache.value(key) { loads.next() }.1 == .miss)
+        #expect(try cache.value(other) { loads.next() }.1 == .hit)
+    }
+}

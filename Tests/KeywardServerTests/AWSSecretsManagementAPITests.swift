@@ -1,0 +1,220 @@
+import Foundation
+import KeywardCore
+import KeywardProviders
+import KeywardTestSupport
+import Testing
+@testable import KeywardServer
+
+/// Guide steps 3 to 5 through the API against moto: the setup guide, saving and verifying the role,
+/// resolving through it, and one project never reading through another's role.
+@Suite(.enabled(if: MotoAWS.configured != nil, "needs the moto server make test starts"))
+struct AWSSecretsManagementAPITests {
+    let aws = MotoAWS.configured!
+
+    /// A workspace with the add-on and project-level scope, two projects with AWS stores (no role yet),
+    /// and a platform identity in moto.
+    struct Fixture {
+        let api: APIHarness
+        let aws: MotoAWS
+        let platform: MotoAWS.Platform
+        let ws: Int64, a: Int64, b: Int64
+        let admin: String
+
+        init(_ aws: MotoAWS, engine: StoreEngine = .sqlite) throws {
+            self.aws = aws
+            platform = try aws.createPlatformUser()
+            api = try APIHarness(engine: engine, aws: (aws, platform), externalIDPrefix: "workato")
+            ws = api.workspace()
+            #expect(api.op("PUT", "/v1/workspaces/\(ws)/addons/advanced_security").status == 200)
+            a = api.project(ws, "A")
+            b = api.project(ws, "B")
+            admin = api.token(.workspaceAdmin, ws: ws)
+            let preview = call("POST", "/v1/workspaces/\(ws)/secrets-management/scope/preview", #"{"scope":"project"}"#)
+            let confirmation = preview.json["confirmation"] as? String ?? ""
+            let switched = call("PUT", "/v1/workspaces/\(ws)/secrets-management/scope", #"{"scope":"project","confirmation":"\#(confirmation)"}"#)
+            #expect(switched.status == 200, "\(String(decoding: switched.body, as: UTF8.self))")
+            for p in [a, b] { #expect(setStore(p, roleARN: nil).status == 201) }
+        }
+
+        func settings(_ p: Int64) -> String { "/v1/workspaces/\(ws)/projects/\(p)/secrets-management" }
+
+        @discardableResult
+        func call(_ method: String, _ path: String, _ body: String? = nil, token: String? = nil) -> APIHarness.Reply {
+            api.call(method, path, token: token ?? admin, body: body)
+        }
+
+        @discardableResult
+        func setStore(_ p: Int64, roleARN: String?) -> APIHarness.Reply {
+            let role = roleARN.map { #","role_arn":"\#($0)""# } ?? ""
+            return call("PUT", settings(p), #"{"provider":"aws_secrets_manager","settings":{"region":"\#(aws.region)"\#(role)}}"#)
+        }
+
+        /// Creates the role in moto from the setup guide's own trust policy, as a customer would paste it.
+        func roleFromGuide(_ p: Int64) throws -> String {
+            let guide = call("GET", "\(settings(p))/aws-setup").json
+            return try aws.createRole(trustPolicy: try #require(guide["trust_policy"]))
+        }
+
+        func connection(_ p: Int64, _ fields: String) -> Int64 {
+            call("POST", "/v1/workspaces/\(ws)/projects/\(p)/connections", #"{"name":"db","type":"postgresql","fields":\#(fields)}"#).int("id")
+        }
+
+        func resolve(_ connection: Int64, project p: Int64) -> APIHarness.Reply {
+            call("POST", "/v1/connections/\(connection)/resolve", token: api.token(.runtime, ws: ws, project: p))
+        }
+    }
+
+    @Test func theSetupGuideShowsTheAccountTheExternalIDAndReadyPolicies() throws {
+        let f = try Fixture(aws)
+        let guide = f.call("GET", "\(f.settings(f.a))/aws-setup")
+        #expect(guide.status == 200)
+        #expect(guide.json["platform_principal_arn"] as? String == f.platform.arn)
+        #expect(guide.json["platform_account_id"] as? String == "123456789012")
+        #expect(guide.json["external_id"] as? String == "workato_iam_external_id_\(f.ws)_\(f.a)")
+        #expect(guide.json["role_session_name"] as? String == "keyward-\(f.ws)-\(f.a)")
+        let trust = MotoAWS.json(guide.json["trust_policy"] ?? [:])
+        #expect(trust.contains(#""sts:ExternalId":"workato_iam_external_id_\#(f.ws)_\#(f.a)""#))
+        #expect(trust.contains(f.platform.arn.replacingOccurrences(of: "/", with: "\\/")))
+        let permission = MotoAWS.json(guide.json["permission_policy"] ?? [:])
+        #expect(permission.contains("secretsmanager:GetSecretValue") && !permission.contains("ListSecrets"))
+        #expect((guide.json["warnings"] as? [String])?.isEmpty == false)
+
+        // Limited to a prefix once the admin names one, in the role's own account once the ARN is saved.
+        f.call("PUT", f.settings(f.a), #"{"provider":"aws_secrets_manager","settings":{"region":"us-east-1","secret_name_prefix":"payments/","role_arn":"arn:aws:iam::210987654321:role/kw"}}"#)
+        let scoped = MotoAWS.json(f.call("GET", "\(f.settings(f.a))/aws-setup").json["permission_policy"] ?? [:])
+        #expect(scoped.contains(#"arn:aws:secretsmanager:us-east-1:210987654321:secret:payments\/*"#))
+
+        // The External ID is derived: a client cannot set it.
+        let attempt = f.call("PUT", f.settings(f.a), #"{"provider":"aws_secrets_manager","settings":{"region":"us-east-1","external_id":"mine"}}"#)
+        #expect(attempt.status == 400)
+    }
+
+    @Test func theWorkspaceLevelGuideUsesTheWorkspaceExternalID() throws {
+        let f = try Fixture(aws)
+        #expect(f.call("PUT", "/v1/workspaces/\(f.ws)/secrets-management", #"{"provider":"aws_secrets_manager","settings":{"region":"eu-west-1"}}"#).status == 201)
+        let guide = f.call("GET", "/v1/workspaces/\(f.ws)/secrets-management/aws-setup")
+        #expect(guide.json["external_id"] as? String == "workato_iam_external_id_\(f.ws)")
+        #expect(guide.json["level"] as? String == "workspace")
+    }
+
+    @Test func theGuideExplainsWhatIsMissing() throws {
+        let f = try Fixture(aws)
+        #expect(f.call("GET", "/v1/workspaces/\(f.ws)/secrets-management/aws-setup").code == "store_not_configured")
+        f.call("DELETE", f.settings(f.b))
+        #expect(f.call("PUT", f.settings(f.b), #"{"provider":"builtin"}"#).status == 201)
+        #expect(f.call("GET", "\(f.settings(f.b))/aws-setup").code == "store_not_aws")
+
+        // A server without AWS credentials says so, with the fix.
+        let bare = try APIHarness()
+        let ws = bare.workspace()
+        bare.op("PUT", "/v1/workspaces/\(ws)/addons/advanced_security")
+        bare.op("PUT", "/v1/workspaces/\(ws)/secrets-management", #"{"provider":"aws_secrets_manager","settings":{"region":"us-east-1"}}"#)
+        let unconfigured = bare.op("GET", "/v1/workspaces/\(ws)/secrets-management/aws-setup")
+        #expect(unconfigured.status == 503)
+        #expect(unconfigured.code == "aws_credentials_missing")
+        #expect((unconfigured.json["hint"] as? String)?.contains("AWS_ACCESS_KEY_ID") == true)
+    }
+
+    @Test func saveVerifyAndResolveThroughTheProjectsRole() throws {
+        let f = try Fixture(aws)
+        let role = try f.roleFromGuide(f.a)
+        let secret = MotoAWS.unique("payments/db")
+        _ = try aws.createSecret(secret, #"{"user":"app","password":"canary-\#(secret)"}"#)
+        #expect(f.setStore(f.a, roleARN: role).status == 200)
+
+        let verification = f.call("POST", "\(f.settings(f.a))/verify", #"{"sample_secret":"\#(secret)"}"#)
+        let checks = Dictionary(uniqueKeysWithValues: (verification.json["checks"] as? [[String: Any]] ?? []).map {
+            ($0["name"] as? String ?? "", $0["status"] as? String ?? "")
+        })
+        #expect(checks["assume_role"] == "pass")
+        #expect(checks["external_id_enforced"] == "pass")
+        #expect(checks["read_sample_secret"] == "pass")
+        // moto accepts AssumeRole without an ExternalId (real AWS refuses): the warning is the honest answer.
+        #expect(checks["external_id_required"] == "warn")
+        #expect(verification.json["result"] as? String == "warn")
+        #expect(!String(decoding: verification.body, as: UTF8.self).contains("canary"))
+
+        let id = f.connection(f.a, #"{"host":"db","user":"${secret:\#(secret)#user}","password":{"$secret":{"name":"\#(secret)","key":"password"}}}"#)
+        let first = f.resolve(id, project: f.a)
+        #expect(first.status == 200)
+        let fields = first.json["fields"] as? [String: Any]
+        #expect(fields?["user"] as? String == "app")
+        #expect(fields?["password"] as? String == "canary-\(secret)")
+        #expect(fields?["host"] as? String == "db")
+        #expect(first.headers.contains { $0 == ("Cache-Control", "no-store") })
+        let caches = (first.json["references"] as? [[String: Any]])?.compactMap { $0["cache"] as? String }
+        #expect(caches == ["miss", "hit"])
+        let second = f.resolve(id, project: f.a)
+        #expect((second.json["references"] as? [[String: Any]])?.compactMap { $0["cache"] as? String } == ["hit", "hit"])
+
+        // The stored connection still holds references only.
+        let stored = f.call("GET", "/v1/workspaces/\(f.ws)/projects/\(f.a)/connections/\(id)")
+        #expect(!String(decoding: stored.body, as: UTF8.self).contains("canary"))
+
+        let check = f.call("POST", "/v1/workspaces/\(f.ws)/projects/\(f.a)/references/check", #"{"reference":"${secret:\#(secret)#password}"}"#)
+        #expect(check.json["ok"] as? Bool == true)
+        #expect(!String(decoding: check.body, as: UTF8.self).contains("canary"))
+        let missingKey = f.call("POST", "/v1/workspaces/\(f.ws)/projects/\(f.a)/references/check", #"{"reference":"secret:\#(secret)#nope"}"#)
+        #expect(missingKey.json["ok"] as? Bool == false)
+        #expect((missingKey.json["error"] as? [String: Any])?["code"] as? String == "secret_key_not_found")
+    }
+
+    /// Pasting project A's role into project B fails verification and resolution: B's External ID differs.
+    @Test func anotherProjectCannotUseThisProjectsRole() throws {
+        let f = try Fixture(aws)
+        let roleOfA = try f.roleFromGuide(f.a)
+        let secret = MotoAWS.unique("a-only")
+        _ = try aws.createSecret(secret, "value-of-a")
+        f.setStore(f.a, roleARN: roleOfA)
+        f.setStore(f.b, roleARN: roleOfA)
+
+        let verification = f.call("POST", "\(f.settings(f.b))/verify")
+        let assume = (verification.json["checks"] as? [[String: Any]])?.first { $0["name"] as? String == "assume_role" }
+        #expect(assume?["status"] as? String == "fail")
+        #expect(assume?["provider_error"] as? String == "AccessDenied")
+        #expect(verification.json["result"] as? String == "fail")
+
+        let idB = f.connection(f.b, #"{"password":"${secret:\#(secret)}"}"#)
+        let denied = f.resolve(idB, project: f.b)
+        #expect(denied.status == 424)
+        #expect(denied.code == "assume_role_denied")
+        #expect((denied.json["detail"] as? String)?.contains("workato_iam_external_id_\(f.ws)_\(f.b)") == true)
+        #expect(!String(decoding: denied.body, as: UTF8.self).contains("value-of-a"))
+
+        let idA = f.connection(f.a, #"{"password":"${secret:\#(secret)}"}"#)
+        #expect((f.resolve(idA, project: f.a).json["fields"] as? [String: Any])?["password"] as? String == "value-of-a")
+        // A runtime token of B cannot even see A's connection.
+        #expect(f.resolve(idA, project: f.b).status == 404)
+    }
+
+    @Test func afterASwitchReferencesAreOutOfScopeNeverEmpty() throws {
+        let f = try Fixture(aws)
+        let role = try f.roleFromGuide(f.a)
+        let secret = MotoAWS.unique("switch")
+        _ = try aws.createSecret(secret, "v")
+        f.setStore(f.a, roleARN: role)
+        let id = f.connection(f.a, #"{"password":"${secret:\#(secret)}"}"#)
+        #expect(f.resolve(id, project: f.a).status == 200)
+
+        f.call("PUT", "/v1/workspaces/\(f.ws)/secrets-management", #"{"provider":"builtin"}"#)
+        let preview = f.call("POST", "/v1/workspaces/\(f.ws)/secrets-management/scope/preview", #"{"scope":"workspace"}"#)
+        f.call("PUT", "/v1/workspaces/\(f.ws)/secrets-management/scope",
+               #"{"scope":"workspace","confirmation":"\#(preview.json["confirmation"] as? String ?? "")"}"#)
+        let broken = f.resolve(id, project: f.a)
+        #expect(broken.status == 424)
+        #expect(broken.code == "reference_out_of_scope")
+        #expect(broken.json["field"] as? String == "password")
+    }
+
+    @Test func onlyRuntimeTokensOfTheProjectResolve() throws {
+        let f = try Fixture(aws)
+        let id = f.connection(f.a, #"{"host":"h"}"#)
+        #expect(f.resolve(id, project: f.a).status == 200)
+        let member = f.api.token(.projectMember, ws: f.ws, project: f.a)
+        #expect(f.call("POST", "/v1/connections/\(id)/resolve", token: member).status == 403)
+        let auditor = f.api.token(.auditor, ws: f.ws)
+        #expect(f.call("POST", "/v1/connections/\(id)/resolve", token: auditor).status == 404)
+        #expect(f.call("POST", "/v1/connections/999999/resolve", token: f.api.token(.runtime, ws: f.ws, project: f.a)).status == 404)
+    }
+}
+
