@@ -39,7 +39,8 @@ public final class Resolver: Sendable {
         self.cache = cache
     }
 
-    public func resolve(_ id: ConnectionID, in workspace: WorkspaceID, project: ProjectID) throws -> ResolvedConnection {
+    /// `refresh` reads every secret from its secrets manager instead of the cache (after a rotation).
+    public func resolve(_ id: ConnectionID, in workspace: WorkspaceID, project: ProjectID, refresh: Bool = false) throws -> ResolvedConnection {
         let plan = try store.resolutionPlan(id, in: workspace, project: project)
         var byField: [String: [ReferenceBinding]] = Dictionary(grouping: plan.bindings, by: \.field)
         var reported: [ResolvedReference] = []
@@ -51,7 +52,7 @@ public final class Resolver: Sendable {
             let binding = queue.remove(at: index)
             byField[found.field] = queue
             do {
-                let (value, outcome) = try read(binding, plan.rule, plan.storeInScope, workspace: workspace)
+                let (value, outcome) = try read(binding, plan.rule, plan.storeInScope, workspace: workspace, refresh: refresh)
                 reported.append(ResolvedReference(field: found.field, reference: found.reference.description, store: outcome.store,
                                                   cache: outcome.cache, versionID: outcome.versionID))
                 return value
@@ -64,12 +65,18 @@ public final class Resolver: Sendable {
         return ResolvedConnection(connection: plan.connection, fields: fields, references: reported)
     }
 
-    /// Whether `reference` resolves for `project` now, without returning the value.
+    /// Whether `reference` resolves for `project` now, without returning the value. Checks always ask the
+    /// secrets manager: someone who just created the secret must not be told it is missing.
     public func check(_ reference: SecretReference, in workspace: WorkspaceID, project: ProjectID) throws -> ResolvedReference {
         let (storeInScope, scope) = try store.storeInScope(for: project, in: workspace)
         guard let storeInScope else { throw KeywardError.noStoreInScope(project: project, scope: scope) }
-        let (_, outcome) = try value(of: reference, through: storeInScope, workspace: workspace, project: project)
-        return ResolvedReference(field: "", reference: reference.description, store: storeInScope.id, cache: outcome.cache,
+        return try check(reference, through: storeInScope, project: project)
+    }
+
+    /// Whether `reference` resolves through `secretStore` for `project`, without returning the value.
+    public func check(_ reference: SecretReference, through secretStore: SecretStore, project: ProjectID) throws -> ResolvedReference {
+        let (_, outcome) = try value(of: reference, through: secretStore, workspace: secretStore.workspaceID, project: project, refresh: true)
+        return ResolvedReference(field: "", reference: reference.description, store: secretStore.id, cache: outcome.cache,
                                  versionID: outcome.versionID)
     }
 
@@ -80,23 +87,23 @@ public final class Resolver: Sendable {
     }
 
     private func read(_ binding: ReferenceBinding, _ rule: ScopeRule, _ storeInScope: SecretStore?,
-                      workspace: WorkspaceID) throws -> (String, Outcome) {
+                      workspace: WorkspaceID, refresh: Bool) throws -> (String, Outcome) {
         let status = rule.status(of: binding)
         guard status == .ok, let storeInScope, storeInScope.id == binding.storeID else {
             throw KeywardError.referenceOutOfScope(binding.reference.description, project: binding.projectID,
                                                    status: status == .ok ? .outOfScope : status)
         }
-        return try value(of: binding.reference, through: storeInScope, workspace: workspace, project: binding.projectID)
+        return try value(of: binding.reference, through: storeInScope, workspace: workspace, project: binding.projectID, refresh: refresh)
     }
 
     private func value(of reference: SecretReference, through secretStore: SecretStore, workspace: WorkspaceID,
-                       project: ProjectID) throws -> (String, Outcome) {
+                       project: ProjectID, refresh: Bool) throws -> (String, Outcome) {
         guard let backend = backends[secretStore.provider] else {
             throw KeywardError.providerUnavailable("The \(secretStore.provider.rawValue) secrets manager is not enabled on this server.")
         }
         let context = SecretReadContext(workspaceID: workspace, projectID: project, store: secretStore)
         let key = SecretCache.Key(store: secretStore.id, storeRevision: secretStore.revision, name: reference.name, version: reference.version)
-        let (material, outcome) = try cache.value(key) { try backend.read(reference.name, version: reference.version, context: context) }
+        let (material, outcome) = try cache.value(key, refresh: refresh) { try backend.read(reference.name, version: reference.version, context: context) }
         let value = try SecretValue.select(reference.keyPath, from: material.value, secret: reference.name)
         return (value, Outcome(store: secretStore.id, cache: outcome, versionID: material.versionID))
     }

@@ -67,7 +67,9 @@ public final class SecretCache: Sendable {
         var lastFailure: (generation: Int, error: KeywardError)?
     }
 
-    public func value(_ key: Key, load: () throws -> SecretMaterial) throws -> (SecretMaterial, CacheOutcome) {
+    /// The value for `key`: from memory while fresh, else from `load`. `refresh` skips fresh and negative
+    /// entries and loads (still joining a load already in flight), for a check that must see the source now.
+    public func value(_ key: Key, refresh: Bool = false, load: () throws -> SecretMaterial) throws -> (SecretMaterial, CacheOutcome) {
         let slot = slots.withLock { slots in
             if let slot = slots[key] { return slot }
             let slot = Slot()
@@ -76,11 +78,11 @@ public final class SecretCache: Sendable {
         }
         slot.condition.lock()
         let now = clock()
-        if let material = slot.material, slot.expiresAt > now {
+        if !refresh, let material = slot.material, slot.expiresAt > now {
             slot.condition.unlock()
             return (material, .hit)
         }
-        if let negative = slot.negative, negative.until > now {
+        if !refresh, let negative = slot.negative, negative.until > now {
             slot.condition.unlock()
             throw negative.error
         }

@@ -110,13 +110,17 @@ enum OpenAPIDocument {
                 "parameters": .array([idParam("workspace"), idParam("project")]),
                 "post": op("verifyProjectStore", "Check step by step that the project's store works: AssumeRole with and without the External ID, and optionally reading a sample secret (project admin)", body: ref("VerifyStoreRequest"), bodyRequired: false, ok: ref("StoreVerification")),
             ]),
+            "\(project)/secrets-management/migrate": .object([
+                "parameters": .array([idParam("workspace"), idParam("project")]),
+                "post": op("migrateReferences", "Rebind the project's broken references to the store that serves it now, each only if it resolves there; a dry run unless dry_run is false (project admin)", body: ref("MigrateRequest"), bodyRequired: false, ok: ref("Migration"), errors: ["409"]),
+            ]),
             "\(project)/references/check": .object([
                 "parameters": .array([idParam("workspace"), idParam("project")]),
                 "post": op("checkReference", "Check that a reference resolves in the project's store now, without returning the value", body: ref("CheckReferenceRequest"), ok: ref("ReferenceCheck")),
             ]),
             "/v1/connections/{connection}/resolve": .object([
                 "parameters": .array([idParam("connection")]),
-                "post": op("resolveConnection", "The connection's fields with its secrets in place (runtime tokens of its project)", ok: ref("ResolvedConnection"), errors: ["424", "503"]),
+                "post": op("resolveConnection", "The connection's fields with its secrets in place (runtime tokens of its project)", query: [refreshQuery], ok: ref("ResolvedConnection"), errors: ["424", "503"]),
             ]),
             "\(ws)/audit": .object([
                 "parameters": .array([idParam("workspace")]),
@@ -186,6 +190,11 @@ enum OpenAPIDocument {
 
     static let forceQuery: JSONValue = .object([
         "name": "force", "in": "query", "description": "Delete even while references are bound to the store; they stop resolving",
+        "schema": .object(["type": "string", "enum": ["true", "false"]]),
+    ])
+
+    static let refreshQuery: JSONValue = .object([
+        "name": "refresh", "in": "query", "description": "Read every secret from its secrets manager, bypassing the cache (after a rotation)",
         "schema": .object(["type": "string", "enum": ["true", "false"]]),
     ])
 
@@ -322,6 +331,18 @@ enum OpenAPIDocument {
                                          "checks": .object(["type": "array", "items": ref("StoreCheck")]),
                                          "result": enumeration(["pass", "warn", "fail"])],
                                         required: ["store_id", "provider", "checks", "result"]),
+            "MigrateRequest": object(["dry_run": .object(["type": "boolean", "default": true])], required: []),
+            "MigrationResult": object(["connection_id": id, "connection_name": .object(["type": "string"]), "field": .object(["type": "string"]),
+                                       "reference": .object(["type": "string"]), "previous_store_id": nullableID,
+                                       "status": enumeration(["would_rebind", "rebound", "failed"]),
+                                       "error": object(["code": .object(["type": "string"]), "detail": .object(["type": "string"]),
+                                                        "hint": .object(["type": .array(["string", "null"])])], required: ["code", "detail"])],
+                                      required: ["connection_id", "connection_name", "field", "reference", "previous_store_id", "status"]),
+            "Migration": object(["dry_run": .object(["type": "boolean"]), "store_id": id,
+                                 "results": .object(["type": "array", "items": ref("MigrationResult")]),
+                                 "counts": object(["would_rebind": .object(["type": "integer"]), "rebound": .object(["type": "integer"]),
+                                                   "failed": .object(["type": "integer"])], required: ["would_rebind", "rebound", "failed"])],
+                                required: ["dry_run", "store_id", "results", "counts"]),
             "CheckReferenceRequest": object(["reference": .object(["type": "string", "minLength": 1, "maxLength": 4096,
                                                                    "description": "secret:NAME[#KEY…][?stage=…|?version=…], with or without ${…}"])],
                                             required: ["reference"]),

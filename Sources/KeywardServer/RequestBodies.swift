@@ -64,3 +64,9 @@ struct CheckReferenceBody: RequestBody {
     let reference: String
     enum CodingKeys: String, CodingKey, CaseIterable { case reference }
 }
+
+/// The migration assistant is a dry run unless `dry_run` is false.
+struct MigrateReferencesBody: RequestBody {
+    let dryRun: Bool?
+    enum CodingKeys: String, CodingKey, CaseIterable { case dryRun = "dry_run" }
+}

@@ -8,7 +8,13 @@ import KeywardResolver
 enum ResolveHandlers {
     static func resolve(_ context: RequestContext) throws -> HTTPResponse {
         guard let id = context.target.connectionID else { throw KeywardError.internalError("resolve route without a connection") }
-        let resolved = try context.services.resolver.resolve(id, in: context.workspaceID, project: context.projectID)
+        let refresh: Bool
+        switch context.request.query["refresh"] {
+        case nil, "false": refresh = false
+        case "true": refresh = true
+        default: throw KeywardError.invalidField("refresh", "must be true or false")
+        }
+        let resolved = try context.services.resolver.resolve(id, in: context.workspaceID, project: context.projectID, refresh: refresh)
         var response = HTTPResponse.json(ResolvedConnectionView(resolved))
         // The body holds secret values: no intermediary may keep it.
         response.headers.append(("Cache-Control", "no-store"))

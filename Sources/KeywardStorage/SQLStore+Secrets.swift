@@ -138,6 +138,39 @@ extension SQLStore {
         try bumpRevision(workspace, connection)
     }
 
+    public func rebindReferences(_ references: [ReferenceBinding], in workspace: WorkspaceID, project: ProjectID, to store: StoreID,
+                                 summary: [String: JSONValue], by actor: Actor) throws -> Int {
+        try write { connection in
+            guard try Self.loadScopeRule(workspace, connection).storeInScope(for: project) == store else {
+                throw KeywardError.conflict(code: "store_changed", "The store that serves project \(project) changed during the migration.",
+                                            hint: "Run the migration again.")
+            }
+            var rebound = 0
+            for binding in references where binding.projectID == project {
+                var sql = """
+                    UPDATE connection_references SET store_id = ?
+                    WHERE workspace_id = ? AND project_id = ? AND connection_id = ? AND field = ? AND reference = ? AND
+                    """
+                var parameters: [SQLValue] = [.integer(store.rawValue), .integer(workspace.rawValue), .integer(project.rawValue),
+                                              .integer(binding.connectionID.rawValue), .text(binding.field), .text(binding.reference.description)]
+                // Only if it is still bound where it was when it was checked.
+                if let old = binding.storeID {
+                    sql += " store_id = ?"
+                    parameters.append(.integer(old.rawValue))
+                } else {
+                    sql += " store_id IS NULL"
+                }
+                rebound += try connection.query(sql + " RETURNING connection_id", parameters).count
+            }
+            if rebound > 0 { try Self.bumpRevision(workspace, connection) }
+            var details = summary
+            details["rebound"] = .number(Double(rebound))
+            try Self.appendAudit(connection, workspace: workspace, actor: actor, action: .referencesMigrated, project: project,
+                                 store: store, details: details)
+            return rebound
+        }
+    }
+
     public func connectionLocation(_ id: ConnectionID) throws -> (workspace: WorkspaceID, project: ProjectID)? {
         try run { connection in
             try connection.queryOne("SELECT workspace_id, project_id FROM connections WHERE id = ?", [.integer(id.rawValue)]).map {

@@ -62,6 +62,11 @@ public protocol Store: Sendable {
     func switchScope(in workspace: WorkspaceID, to scope: SecretsScope, expectedRevision: Int64,
                      summary: [String: JSONValue], by actor: Actor) throws -> SecretsSettings
 
+    /// Rebinds `references` (saved references of `project`) to `store`, which must still be the store in
+    /// scope for the project; references changed or removed since are skipped. Audited as
+    /// secrets.references.migrate with `summary`. Returns how many were rebound.
+    func rebindReferences(_ references: [ReferenceBinding], in workspace: WorkspaceID, project: ProjectID, to store: StoreID,
+                          summary: [String: JSONValue], by actor: Actor) throws -> Int
     /// Where a connection lives, for routes that name only its id; nil when it does not exist.
     func connectionLocation(_ id: ConnectionID) throws -> (workspace: WorkspaceID, project: ProjectID)?
     /// What resolving one connection needs: the connection, its references as bound, and the store that

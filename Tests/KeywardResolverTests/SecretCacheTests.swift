@@ -127,3 +127,19 @@ import Testing
         #expect(try cache.value(other) { loads.next() }.1 == .hit)
     }
 }
+
+extension SecretCacheTests {
+    @Test func aRefreshBypassesFreshAndNegativeEntries() throws {
+        let cache = self.cache, loads = Loads()
+        _ = try cache.value(key) { loads.next() }
+        let (refreshed, outcome) = try cache.value(key, refresh: true) { loads.next() }
+        #expect(outcome == .miss)
+        #expect(refreshed.value == "v2")
+        #expect(try cache.value(key) { loads.next() }.0.value == "v2")
+
+        var missing = key
+        missing.name = "created-later"
+        #expect(throws: KeywardError.self) { try cache.value(missing) { throw KeywardError.secretNotFound("x") } }
+        #expect(try cache.value(missing, refresh: true) { loads.next() }.0.value == "v3")
+    }
+}

@@ -39,8 +39,8 @@ struct AWSSecretsManagementAPITests {
         func settings(_ p: Int64) -> String { "/v1/workspaces/\(ws)/projects/\(p)/secrets-management" }
 
         @discardableResult
-        func call(_ method: String, _ path: String, _ body: String? = nil, token: String? = nil) -> APIHarness.Reply {
-            api.call(method, path, token: token ?? admin, body: body)
+        func call(_ method: String, _ path: String, _ body: String? = nil, token: String? = nil, query: [String: String] = [:]) -> APIHarness.Reply {
+            api.call(method, path, token: token ?? admin, body: body, query: query)
         }
 
         @discardableResult
@@ -147,6 +147,15 @@ struct AWSSecretsManagementAPITests {
         let second = f.resolve(id, project: f.a)
         #expect((second.json["references"] as? [[String: Any]])?.compactMap { $0["cache"] as? String } == ["hit", "hit"])
 
+        // After a rotation the cache still answers the old value until it expires; refresh=true reads the new one.
+        _ = try aws.putSecretValue(secret, #"{"user":"app","password":"canary-rotated"}"#)
+        let cached = f.resolve(id, project: f.a).json["fields"] as? [String: Any]
+        #expect(cached?["password"] as? String == "canary-\(secret)")
+        let runtime = f.api.token(.runtime, ws: f.ws, project: f.a)
+        let refreshed = f.call("POST", "/v1/connections/\(id)/resolve", token: runtime, query: ["refresh": "true"])
+        #expect((refreshed.json["fields"] as? [String: Any])?["password"] as? String == "canary-rotated")
+        #expect(f.resolve(id, project: f.a).json["fields"].flatMap { ($0 as? [String: Any])?["password"] as? String } == "canary-rotated")
+
         // The stored connection still holds references only.
         let stored = f.call("GET", "/v1/workspaces/\(f.ws)/projects/\(f.a)/connections/\(id)")
         #expect(!String(decoding: stored.body, as: UTF8.self).contains("canary"))
@@ -204,6 +213,59 @@ struct AWSSecretsManagementAPITests {
         #expect(broken.status == 424)
         #expect(broken.code == "reference_out_of_scope")
         #expect(broken.json["field"] as? String == "password")
+    }
+
+    /// Issue 3's migration assistant: after switching to per-project scope, a project's broken references
+    /// are rebound to its own store, each only after it resolves there. A dry run changes nothing.
+    @Test func theMigrationAssistantRebindsOnlyWhatResolvesInTheNewStore() throws {
+        let f = try Fixture(aws)
+        // Back to workspace scope, with a workspace-level AWS store and role.
+        let toWorkspace = f.call("POST", "/v1/workspaces/\(f.ws)/secrets-management/scope/preview", #"{"scope":"workspace"}"#)
+        f.call("PUT", "/v1/workspaces/\(f.ws)/secrets-management/scope",
+               #"{"scope":"workspace","confirmation":"\#(toWorkspace.json["confirmation"] as? String ?? "")"}"#)
+        let workspaceRole = try aws.createRole(trusting: f.platform.arn, externalID: "workato_iam_external_id_\(f.ws)")
+        #expect(f.call("PUT", "/v1/workspaces/\(f.ws)/secrets-management",
+                       #"{"provider":"aws_secrets_manager","settings":{"region":"us-east-1","role_arn":"\#(workspaceRole)"}}"#).status == 201)
+        let present = MotoAWS.unique("migrate/present"), absent = MotoAWS.unique("migrate/absent")
+        _ = try aws.createSecret(present, #"{"password":"pw"}"#)
+        let id = f.connection(f.a, #"{"password":"${secret:\#(present)#password}","token":"${secret:\#(absent)}"}"#)
+        #expect(f.resolve(id, project: f.a).code == "secret_not_found")
+
+        // Per-project scope: both references break.
+        let toProject = f.call("POST", "/v1/workspaces/\(f.ws)/secrets-management/scope/preview", #"{"scope":"project"}"#)
+        #expect((toProject.json["breaking"] as? [Any])?.count == 2)
+        f.call("PUT", "/v1/workspaces/\(f.ws)/secrets-management/scope",
+               #"{"scope":"project","confirmation":"\#(toProject.json["confirmation"] as? String ?? "")"}"#)
+        #expect(f.resolve(id, project: f.a).code == "reference_out_of_scope")
+        f.setStore(f.a, roleARN: try f.roleFromGuide(f.a))
+
+        let migrate = "\(f.settings(f.a))/migrate"
+        let dryRun = f.call("POST", migrate)
+        #expect(dryRun.status == 200)
+        #expect(dryRun.json["dry_run"] as? Bool == true)
+        let planned = dryRun.json["results"] as? [[String: Any]] ?? []
+        #expect(planned.first { $0["field"] as? String == "password" }?["status"] as? String == "would_rebind")
+        let failing = planned.first { $0["field"] as? String == "token" }
+        #expect(failing?["status"] as? String == "failed")
+        #expect((failing?["error"] as? [String: Any])?["code"] as? String == "secret_not_found")
+        #expect(f.resolve(id, project: f.a).code == "reference_out_of_scope")
+
+        let applied = f.call("POST", migrate, #"{"dry_run":false}"#)
+        #expect((applied.json["counts"] as? [String: Any])?["rebound"] as? Int == 1)
+        let statuses = (f.call("GET", "/v1/workspaces/\(f.ws)/projects/\(f.a)/connections/\(id)").json["references"] as? [[String: Any]])?
+            .map { "\($0["field"] ?? ""):\($0["status"] ?? "")" }
+        #expect(statuses == ["password:ok", "token:out_of_scope"])
+        // The one that now resolves fails only on the missing secret, through the project's own role.
+        #expect(f.resolve(id, project: f.a).code == "reference_out_of_scope")
+        _ = try aws.createSecret(absent, "late")
+        #expect((f.call("POST", migrate, #"{"dry_run":false}"#).json["counts"] as? [String: Any])?["rebound"] as? Int == 1)
+        #expect((f.resolve(id, project: f.a).json["fields"] as? [String: Any])?["password"] as? String == "pw")
+
+        let audit = f.call("GET", "/v1/workspaces/\(f.ws)/audit", query: ["action": "secrets.references.migrate"])
+        #expect(audit.items.count == 2)
+        #expect(!String(decoding: audit.body, as: UTF8.self).contains("pw"))
+        // Project B has no references to migrate and no store: told so.
+        #expect(f.call("POST", "\(f.settings(f.b))/migrate").status == 200)
     }
 
     @Test func onlyRuntimeTokensOfTheProjectResolve() throws {
