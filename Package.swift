@@ -34,7 +34,7 @@ let package = Package(
         .testTarget(name: "KeywardProvidersTests", dependencies: ["KeywardProviders", "KeywardCore", "KeywardTestSupport"]),
         .testTarget(name: "KeywardResolverTests", dependencies: ["KeywardResolver", "KeywardProviders", "KeywardStorage", "KeywardCore", "KeywardTestSupport"]),
         .testTarget(name: "KeywardServerTests", dependencies: ["KeywardServer", "KeywardStorage", "KeywardHTTP", "KeywardCore", "KeywardTestSupport"]),
-        .testTarget(name: "KeywardEndToEndTests", dependencies: ["KeywardCore"]),
+        .testTarget(name: "KeywardEndToEndTests", dependencies: ["KeywardCore", "KeywardTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -99,7 +99,9 @@ public final class Resolver: Sendable {
     private func value(of reference: SecretReference, through secretStore: SecretStore, workspace: WorkspaceID,
                        project: ProjectID, refresh: Bool) throws -> (String, Outcome) {
         guard let backend = backends[secretStore.provider] else {
-            throw KeywardError.providerUnavailable("The \(secretStore.provider.rawValue) secrets manager is not enabled on this server.")
+            throw KeywardError(.failedDependency, code: "provider_not_enabled", title: "Secrets manager not enabled",
+                               detail: "The \(secretStore.provider.rawValue) secrets manager is not enabled on this server.",
+                               hint: "Configure the store with a provider this server supports.")
         }
         let context = SecretReadContext(workspaceID: workspace, projectID: project, store: secretStore)
         let key = SecretCache.Key(store: secretStore.id, storeRevision: secretStore.revision, name: reference.name, version: reference.version)

@@ -221,6 +221,8 @@ enum OpenAPIDocument {
                  "additionalProperties": .bool(!closed)])
     }
 
+    static let secretARN = "arn:(\(AWSRoleARN.partitions.sorted().joined(separator: "|"))):secretsmanager:[a-z]{1,12}(-[a-z]{1,12}){1,2}-[0-9]{1,2}:[0-9]{12}:secret:[A-Za-z0-9/_+=.@:*-]{1,512}"
+
     static let id: JSONValue = .object(["type": "integer", "minimum": 1, "maximum": .number(9_007_199_254_740_991)])
     static let nullableID: JSONValue = .object(["type": .array(["integer", "null"]), "minimum": 1])
     static let timestamp: JSONValue = .object(["type": "string", "format": "date-time"])
@@ -267,9 +269,11 @@ enum OpenAPIDocument {
                         "settings": .object(["type": "object", "maxProperties": 0])], required: ["provider"]),
                 object(["provider": enumeration(["aws_secrets_manager"]),
                         "settings": object(["region": .object(["type": "string", "pattern": "^[a-z]{1,12}(-[a-z]{1,12}){1,2}-[0-9]{1,2}$"]),
-                                            "role_arn": .object(["type": "string", "pattern": "^arn:aws[a-z-]*:iam::[0-9]{12}:role/([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,64}$", "maxLength": 2048]),
+                                            "role_arn": .object(["type": "string", "maxLength": 550,
+                                                                 "pattern": .string("^arn:(\(AWSRoleARN.partitions.sorted().joined(separator: "|"))):iam::[0-9]{12}:role/([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,64}$")]),
                                             "kms_key_arn": .object(["type": "string", "pattern": "^arn:[a-z-]+:kms:", "maxLength": 2048]),
-                                            "secret_arns": .object(["type": "string", "description": "Comma-separated Secrets Manager ARNs the permission policy is limited to"]),
+                                            "secret_arns": .object(["type": "string", "description": "Comma-separated Secrets Manager ARNs the permission policy is limited to",
+                                                                    "pattern": .string("^\(secretARN)( ?, ?\(secretARN)){0,99}$")]),
                                             "secret_name_prefix": .object(["type": "string", "pattern": "^[A-Za-z0-9/_+=.@:-]{1,512}$"])],
                                            required: ["region"])],
                        required: ["provider", "settings"]),

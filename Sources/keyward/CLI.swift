@@ -125,6 +125,28 @@ enum CLI {
                 if !breaking.isEmpty { print("\nStop working:"); CLIOutput.table(Columns.previewItem, breaking) }
                 if !restored.isEmpty { print("\nWork again:"); CLIOutput.table(Columns.previewItem, restored) }
                 return ExitCode.success
+            case .awsSetup:
+                if format == .json { CLIOutput.json(response.body); return ExitCode.success }
+                let object = response.json as? [String: Any] ?? [:]
+                for (label, key) in [("AWS account ID", "platform_account_id"), ("Platform principal", "platform_principal_arn"),
+                                     ("External ID", "external_id"), ("Role session name", "role_session_name"),
+                                     ("Region", "region"), ("Role ARN", "role_arn")] {
+                    print("\(label.padding(toLength: 20, withPad: " ", startingAt: 0))\(CLIOutput.describe(object[key]))")
+                }
+                for (title, key) in [("Trust policy (the role's trust relationship)", "trust_policy"), ("Permission policy", "permission_policy")] {
+                    print("\n\(title):")
+                    CLIOutput.json(CLIOutput.pretty(object[key] ?? [:]))
+                }
+                for warning in object["warnings"] as? [String] ?? [] { print("\nNote: \(warning)") }
+                return ExitCode.success
+            case .nested(let key, let columns, let failWhen):
+                let object = response.json as? [String: Any] ?? [:]
+                if format == .json { CLIOutput.json(response.body) } else { CLIOutput.table(columns, object[key] as? [[String: Any]] ?? []) }
+                if let (field, value) = failWhen, object[field] as? String == value { return ExitCode.secretsManager }
+                return ExitCode.success
+            case .json:
+                CLIOutput.json(response.body)
+                return ExitCode.success
             case .issuedToken:
                 if format == .json { CLIOutput.json(response.body); return ExitCode.success }
                 let object = response.json as? [String: Any] ?? [:]

@@ -24,6 +24,11 @@ enum CLIOutput {
         if let hint = object["hint"] as? String { note("hint: \(hint)") }
     }
 
+    /// A decoded JSON value as pretty JSON text.
+    static func pretty(_ value: Any) -> Data {
+        (try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
+    }
+
     static func json(_ data: Data) {
         if let object = try? JSONSerialization.jsonObject(with: data),
            let pretty = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) {
@@ -66,6 +71,8 @@ enum CLIOutput {
         switch value {
         case nil, is NSNull: return "-"
         case let text as String: return text
+        // JSON true/false arrive as a boolean subclass of NSNumber, which would print as 1/0.
+        case let number as NSNumber where String(describing: type(of: number)).contains("Boolean"): return number.boolValue ? "true" : "false"
         case let number as NSNumber: return number.stringValue
         case let list as [Any]: return list.isEmpty ? "-" : list.map { describe($0) }.joined(separator: ",")
         case let object as [String: Any]: return object.keys.sorted().joined(separator: ",")

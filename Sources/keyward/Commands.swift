@@ -45,6 +45,12 @@ struct APIRequest {
         case issuedToken
         case deleted(String)
         case scopePreview
+        /// The AWS setup guide: the facts, then the two policies, pretty-printed for pasting.
+        case awsSetup
+        /// A table of the array under a key; `failWhen` (key, value) makes the command exit 8.
+        case nested(String, [CLIOutput.Column], failWhen: (String, String)?)
+        /// The body as JSON, whatever the format (for scripts and runtimes).
+        case json
     }
 }
 
@@ -107,6 +113,21 @@ extension ParsedArguments {
 }
 
 enum Columns {
+    static let check: [CLIOutput.Column] = [
+        .init("CHECK", "name"), .init("STATUS", "status"), .init("DETAIL", "detail"), .init("HINT", "hint"),
+    ]
+    static let migration: [CLIOutput.Column] = [
+        .init("CONNECTION") { row in "\(CLIOutput.describe(row["connection_name"])) (\(CLIOutput.describe(row["connection_id"])))" },
+        .init("FIELD", "field"), .init("REFERENCE", "reference"), .init("STATUS", "status"),
+        .init("PROBLEM") { row in CLIOutput.describe((row["error"] as? [String: Any])?["code"]) },
+    ]
+    static let referenceCheck: [CLIOutput.Column] = [
+        .init("REFERENCE", "reference"), .init("OK", "ok"), .init("STORE", "store_id"), .init("VERSION", "version_id"),
+        .init("PROBLEM") { row in
+            guard let error = row["error"] as? [String: Any] else { return "-" }
+            return "\(CLIOutput.describe(error["code"])): \(CLIOutput.describe(error["detail"]))"
+        },
+    ]
     static let workspace: [CLIOutput.Column] = [
         .init("ID", "id"), .init("NAME", "name"), .init("ADDONS", "addons"), .init("CREATED", "created_at"),
     ]
@@ -324,6 +345,40 @@ enum CommandTable {
                     APIRequest(method: "POST", path: "\(try secretsPath(a, project: nil))/scope/preview",
                                body: ["scope": try a.positional(0, "scope")], view: .scopePreview)
                 }, custom: ScopeCommand.run),
+
+        Command(path: ["secrets-management", "aws-setup"],
+                summary: "What to create in AWS: the platform's account and principal, the External ID, and the trust and permission policies to paste.",
+                options: [("workspace", "Workspace id*"), ("project", "The project's store instead of the workspace's")]) { a in
+            APIRequest(method: "GET", path: "\(try secretsPath(a, project: try a.positiveID("project")))/aws-setup", view: .awsSetup)
+        },
+        Command(path: ["secrets-management", "verify"],
+                summary: "Check step by step that the store works (for AWS: assume the role with, without and with a wrong External ID). Exits 8 if a check fails.",
+                options: [("workspace", "Workspace id*"), ("project", "The project's store instead of the workspace's"),
+                          ("sample-secret", "Also read this secret through the role (its value is never shown)")]) { a in
+            var body: [String: Any] = [:]
+            if let sample = a.value("sample-secret") { body["sample_secret"] = sample }
+            return APIRequest(method: "POST", path: "\(try secretsPath(a, project: try a.positiveID("project")))/verify", body: body,
+                              view: .nested("checks", Columns.check, failWhen: ("result", "fail")))
+        },
+        Command(path: ["secrets-management", "migrate"],
+                summary: "Rebind a project's broken references to the store that serves it now, each only if it resolves there. A dry run unless --apply.",
+                options: [("workspace", "Workspace id*"), ("project", "Project id*")],
+                flags: [("apply", "Rebind for real (default: only show what would happen)")]) { a in
+            APIRequest(method: "POST", path: "\(try secretsPath(a, project: try a.id("project")))/migrate", body: ["dry_run": !a.flag("apply")],
+                       view: .nested("results", Columns.migration, failWhen: nil))
+        },
+        Command(path: ["reference", "check"],
+                summary: "Check that a reference (secret:NAME[#key][?stage=…]) resolves in the project's store now, without showing the value.",
+                positionals: ["reference"], options: [("workspace", "Workspace id*"), ("project", "Project id*")]) { a in
+            APIRequest(method: "POST", path: "/v1/workspaces/\(try a.id("workspace"))/projects/\(try a.id("project"))/references/check",
+                       body: ["reference": try a.positional(0, "reference")], view: .resource(Columns.referenceCheck))
+        },
+        Command(path: ["connection", "resolve"],
+                summary: "Print a connection's fields with its secrets in place, as JSON (runtime tokens of its project).",
+                positionals: ["connection-id"], flags: [("refresh", "Read every secret from its secrets manager, not the cache")]) { a in
+            APIRequest(method: "POST", path: "/v1/connections/\(try a.positionalID(0, "connection-id"))/resolve",
+                       query: a.flag("refresh") ? [("refresh", "true")] : [], view: .json)
+        },
 
         // Audit
         Command(path: ["audit", "list"], summary: "List a workspace's audit trail, newest last.",

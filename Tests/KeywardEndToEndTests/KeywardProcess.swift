@@ -61,12 +61,12 @@ final class KeywardServer {
     private let stdoutPipe = Pipe()
     private let output = OutputCollector()
 
-    init(extraArguments: [String] = []) throws {
+    init(extraArguments: [String] = [], environment: [String: String] = [:]) throws {
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("keyward-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         process.executableURL = URL(fileURLWithPath: try KeywardBinary.path)
         process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDirectory.path, "--threads", "2"] + extraArguments
-        process.environment = ["PATH": "/usr/bin:/bin"]
+        process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
         process.standardError = stderrPipe
         process.standardOutput = stdoutPipe
         let collector = output
