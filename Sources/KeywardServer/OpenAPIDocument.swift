@@ -223,6 +223,16 @@ enum OpenAPIDocument {
 
     static let secretARN = "arn:(\(AWSRoleARN.partitions.sorted().joined(separator: "|"))):secretsmanager:[a-z]{1,12}(-[a-z]{1,12}){1,2}-[0-9]{1,2}:[0-9]{12}:secret:[A-Za-z0-9/_+=.@:*-]{1,512}"
 
+    /// The canonical reference syntax (docs/secrets-management.md) as a regular expression: names and keys
+    /// are legal characters or %XX of printable ASCII; up to 32 keys; an optional stage or version.
+    static let referencePattern: String = {
+        let escaped = "%(2[0-9A-Fa-f]|[3-6][0-9A-Fa-f]|7[0-9A-Ea-e])"
+        let name = "([A-Za-z0-9/_+=.@:-]|\(escaped))+"
+        let key = "([A-Za-z0-9/_+=@:-]|\(escaped)){1,256}"
+        let body = "secret:\(name)(#\(key)(\\.\(key)){0,31})?(\\?(stage|version)=[A-Za-z0-9._-]{1,256})?"
+        return "^(\(body)|\\$\\{\(body)\\})$"
+    }()
+
     static let id: JSONValue = .object(["type": "integer", "minimum": 1, "maximum": .number(9_007_199_254_740_991)])
     static let nullableID: JSONValue = .object(["type": .array(["integer", "null"]), "minimum": 1])
     static let timestamp: JSONValue = .object(["type": "string", "format": "date-time"])
@@ -347,7 +357,8 @@ enum OpenAPIDocument {
                                  "counts": object(["would_rebind": .object(["type": "integer"]), "rebound": .object(["type": "integer"]),
                                                    "failed": .object(["type": "integer"])], required: ["would_rebind", "rebound", "failed"])],
                                 required: ["dry_run", "store_id", "results", "counts"]),
-            "CheckReferenceRequest": object(["reference": .object(["type": "string", "minLength": 1, "maxLength": 4096,
+            "CheckReferenceRequest": object(["reference": .object(["type": "string", "minLength": 8, "maxLength": 2000,
+                                                                   "pattern": .string(referencePattern),
                                                                    "description": "secret:NAME[#KEY…][?stage=…|?version=…], with or without ${…}"])],
                                             required: ["reference"]),
             "ReferenceCheck": object(["reference": .object(["type": "string"]), "ok": .object(["type": "boolean"]), "store_id": id,

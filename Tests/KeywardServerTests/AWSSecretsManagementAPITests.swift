@@ -115,8 +115,9 @@ struct AWSSecretsManagementAPITests {
         #expect((unconfigured.json["hint"] as? String)?.contains("AWS_ACCESS_KEY_ID") == true)
     }
 
-    @Test func saveVerifyAndResolveThroughTheProjectsRole() throws {
-        let f = try Fixture(aws)
+    @Test(arguments: StoreEngine.available)
+    func saveVerifyAndResolveThroughTheProjectsRole(_ engine: StoreEngine) throws {
+        let f = try Fixture(aws, engine: engine)
         let role = try f.roleFromGuide(f.a)
         let secret = MotoAWS.unique("payments/db")
         _ = try aws.createSecret(secret, #"{"user":"app","password":"canary-\#(secret)"}"#)
@@ -169,8 +170,9 @@ struct AWSSecretsManagementAPITests {
     }
 
     /// Pasting project A's role into project B fails verification and resolution: B's External ID differs.
-    @Test func anotherProjectCannotUseThisProjectsRole() throws {
-        let f = try Fixture(aws)
+    @Test(arguments: StoreEngine.available)
+    func anotherProjectCannotUseThisProjectsRole(_ engine: StoreEngine) throws {
+        let f = try Fixture(aws, engine: engine)
         let roleOfA = try f.roleFromGuide(f.a)
         let secret = MotoAWS.unique("a-only")
         _ = try aws.createSecret(secret, "value-of-a")
@@ -196,8 +198,9 @@ struct AWSSecretsManagementAPITests {
         #expect(f.resolve(idA, project: f.b).status == 404)
     }
 
-    @Test func afterASwitchReferencesAreOutOfScopeNeverEmpty() throws {
-        let f = try Fixture(aws)
+    @Test(arguments: StoreEngine.available)
+    func afterASwitchReferencesAreOutOfScopeNeverEmpty(_ engine: StoreEngine) throws {
+        let f = try Fixture(aws, engine: engine)
         let role = try f.roleFromGuide(f.a)
         let secret = MotoAWS.unique("switch")
         _ = try aws.createSecret(secret, "v")
@@ -217,8 +220,9 @@ struct AWSSecretsManagementAPITests {
 
     /// Issue 3's migration assistant: after switching to per-project scope, a project's broken references
     /// are rebound to its own store, each only after it resolves there. A dry run changes nothing.
-    @Test func theMigrationAssistantRebindsOnlyWhatResolvesInTheNewStore() throws {
-        let f = try Fixture(aws)
+    @Test(arguments: StoreEngine.available)
+    func theMigrationAssistantRebindsOnlyWhatResolvesInTheNewStore(_ engine: StoreEngine) throws {
+        let f = try Fixture(aws, engine: engine)
         // Back to workspace scope, with a workspace-level AWS store and role.
         let toWorkspace = f.call("POST", "/v1/workspaces/\(f.ws)/secrets-management/scope/preview", #"{"scope":"workspace"}"#)
         f.call("PUT", "/v1/workspaces/\(f.ws)/secrets-management/scope",

@@ -84,7 +84,9 @@ public final class AWSSecretsManagerBackend: SecretsBackend {
                                                endpoint: environment.endpoint(.sts, region: region), region: region,
                                                credentials: environment.credentials)
         } catch {
-            if case .service(let aws) = error, !aws.isRetryable, aws.code == "AccessDenied" || aws.status == 403 {
+            // Only a refusal of this role is the customer's to fix; a rejected signature or unknown key id is
+            // the platform's own credentials, reported as such.
+            if case .service(let aws) = error, aws.code == "AccessDenied" || aws.code == "AccessDeniedException" {
                 throw KeywardError.assumeRoleDenied(role: access.roleARN, externalID: externalID ?? "(none)", awsCode: aws.code, awsMessage: aws.message)
             }
             throw AWSPlatform.platformError(error, action: "AssumeRole")

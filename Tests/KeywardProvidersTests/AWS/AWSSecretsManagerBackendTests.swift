@@ -51,6 +51,12 @@ struct AWSSecretsManagerBackendTests {
         let error = #expect(throws: KeywardError.self) { try broken.callerIdentity() }
         #expect(error?.code == "platform_credentials_invalid")
         #expect(error?.extras["aws_error"] == "SignatureDoesNotMatch")
+        // The same when reading: the platform's own credentials are at fault, not the customer's role.
+        let role = try aws.createRole(trusting: platform.arn, externalID: "workato_iam_external_id_12_34")
+        let reading = #expect(throws: KeywardError.self) {
+            try AWSSecretsManagerBackend(platform: broken).read("any", version: nil, context: context(roleARN: role))
+        }
+        #expect(reading?.code == "platform_credentials_invalid")
     }
 
     @Test func readsPlaintextAndJSONSecretsThroughTheProjectsRole() throws {
