@@ -14,6 +14,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# With moto running (make test), the server gets a platform AWS identity there, so the AWS operations
+# answer for real (a random role ARN is refused by moto: 424) instead of 503 "AWS not configured".
+if [ -n "${KEYWARD_TEST_AWS_ENDPOINT:-}" ]; then eval "$(.venv/bin/python tests/aws/platform_user.py)"; fi
+
 # At log level info the "listening" line tells us the port, and every request's status is logged.
 args=(serve --listen 127.0.0.1:0 --data-dir "$work/data" --log-level info)
 if [ "$database" != sqlite ]; then args+=(--database "$database"); fi
@@ -42,11 +46,10 @@ KEYWARD_TOKEN=$(cat "$work/data/operator-token")
   -H "Authorization: Bearer $KEYWARD_TOKEN" --checks all --max-examples "${FUZZ_EXAMPLES:-25}" --workers 2 \
   --exclude-operation-id deleteWorkspace --exclude-operation-id revokeToken --seed "${FUZZ_SEED:-20261204}"
 
-# The server must have survived everything, and logged no 500. (503 is a documented answer of the AWS
-# operations here: this server deliberately has no AWS identity; see tests/schemathesis.toml.)
+# The server must have survived everything, and logged no 5xx.
 curl -fsS "$KEYWARD_SERVER/healthz" >/dev/null
-if grep -q '"status":500' "$work/stderr"; then
-  echo "keyward answered 500 during the fuzz run:" >&2
-  grep '"status":500' "$work/stderr" | head -20 >&2
+if grep -q '"status":5' "$work/stderr"; then
+  echo "keyward answered 5xx during the fuzz run:" >&2
+  grep '"status":5' "$work/stderr" | head -20 >&2
   exit 1
 fi

@@ -54,6 +54,12 @@ public final class AWSPlatform: Sendable {
         }
     }
 
+    /// The answers that mean AWS did not accept the caller's credentials at all.
+    static let credentialErrorCodes: Set<String> = [
+        "InvalidClientTokenId", "SignatureDoesNotMatch", "IncompleteSignature", "MissingAuthenticationToken", "InvalidSignatureException",
+        "ExpiredToken", "ExpiredTokenException", "UnrecognizedClientException", "InvalidAccessKeyId",
+    ]
+
     /// A failure of a call made with the platform's own credentials.
     static func platformError(_ failure: AWSCallFailure, action: String) -> KeywardError {
         switch failure {

@@ -84,9 +84,10 @@ public final class AWSSecretsManagerBackend: SecretsBackend {
                                                endpoint: environment.endpoint(.sts, region: region), region: region,
                                                credentials: environment.credentials)
         } catch {
-            // Only a refusal of this role is the customer's to fix; a rejected signature or unknown key id is
-            // the platform's own credentials, reported as such.
-            if case .service(let aws) = error, aws.code == "AccessDenied" || aws.code == "AccessDeniedException" {
+            // A rejected signature or unknown key id is the platform's own credentials, and throttling or a 5xx
+            // is transient: both reported as such. Anything else (AccessDenied, NoSuchEntity, a malformed ARN)
+            // is this role refusing, which the customer fixes.
+            if case .service(let aws) = error, !aws.isRetryable, !AWSPlatform.credentialErrorCodes.contains(aws.code) {
                 throw KeywardError.assumeRoleDenied(role: access.roleARN, externalID: externalID ?? "(none)", awsCode: aws.code, awsMessage: aws.message)
             }
             throw AWSPlatform.platformError(error, action: "AssumeRole")
