@@ -58,7 +58,12 @@ enum AWSSetupHandlers {
 
     private static func verify(_ context: RequestContext, project: ProjectID?) throws -> HTTPResponse {
         let body = context.request.body.isEmpty ? VerifyStoreBody(sampleSecret: nil) : try context.body(VerifyStoreBody.self)
-        if let sample = body.sampleSecret { _ = try SecretReference(name: sample) }
+        if let sample = body.sampleSecret {
+            guard sample.unicodeScalars.count <= 512 else {
+                throw KeywardError.invalidField("sample_secret", "must be at most 512 characters")
+            }
+            _ = try SecretReference(name: sample)
+        }
         let store = try configuredStore(context, project: project)
         let checks = context.services.resolver.verify(store, project: project, sampleSecret: body.sampleSecret)
         context.services.logger.info("secrets manager verified", [
