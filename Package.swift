@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "KeywardTestSupport", dependencies: ["KeywardStorage", "KeywardProviders", "KeywardCore"], path: "Tests/KeywardTestSupport"),
         .testTarget(name: "KeywardStorageTests", dependencies: ["KeywardStorage", "KeywardCore", "KeywardTestSupport"]),
         .testTarget(name: "KeywardHTTPTests", dependencies: ["KeywardHTTP", "KeywardCore"]),
-        .testTarget(name: "KeywardProvidersTests", dependencies: ["KeywardProviders", "KeywardCore", "KeywardTestSupport"]),
+        .testTarget(name: "KeywardProvidersTests", dependencies: ["KeywardProviders", "KeywardStorage", "KeywardCore", "KeywardTestSupport"]),
         .testTarget(name: "KeywardResolverTests", dependencies: ["KeywardResolver", "KeywardProviders", "KeywardStorage", "KeywardCore", "KeywardTestSupport"]),
         .testTarget(name: "KeywardServerTests", dependencies: ["KeywardServer", "KeywardStorage", "KeywardHTTP", "KeywardCore", "KeywardTestSupport"]),
         .testTarget(name: "KeywardEndToEndTests", dependencies: ["KeywardCore", "KeywardTestSupport"]),

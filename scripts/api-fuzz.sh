@@ -33,13 +33,15 @@ done
 
 export KEYWARD_SERVER="http://127.0.0.1:$port" KEYWARD_TOKEN
 KEYWARD_TOKEN=$(cat "$work/data/operator-token")
-# Seed data the fuzzer can reach: a workspace with secrets management, a project store, a reference.
+# Seed data the fuzzer can reach: a workspace with secrets management, a project store, a reference,
+# and the built-in secret it names.
 "$bin" workspace create --name seed >/dev/null
 "$bin" addon grant advanced_security --workspace 1 >/dev/null
 "$bin" project create --workspace 1 --name seed >/dev/null
 "$bin" secrets-management store set --workspace 1 --provider builtin >/dev/null
 "$bin" secrets-management store set --workspace 1 --project 1 --provider builtin >/dev/null
 "$bin" connection create --workspace 1 --project 1 --name seed --type generic --field 'password=${secret:seed/db#password}' >/dev/null
+echo '{"password":"fuzz"}' | "$bin" secret put --workspace 1 --name seed/db --value-file - >/dev/null
 
 # Deleting the seed workspace or revoking the operator's own token would end the run early.
 .venv/bin/schemathesis --config-file tests/schemathesis.toml run "$KEYWARD_SERVER/openapi.json" \

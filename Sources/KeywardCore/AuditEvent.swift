@@ -85,6 +85,8 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case storeUpdated = "secrets.store.update"
     case storeDeleted = "secrets.store.delete"
     case referencesMigrated = "secrets.references.migrate"
+    case builtinSecretPut = "secrets.builtin.put"
+    case builtinSecretDeleted = "secrets.builtin.delete"
 }
 
 /// What `GET …/audit` filters by; every member is optional.

@@ -13,7 +13,8 @@ public final class Application: HTTPResponder {
     let authorizer: Authorizer
 
     public init(store: any Store, logger: Logger, aws: AWSPlatform, backends: [any SecretsBackend], cache: SecretCache = SecretCache()) {
-        services = Services(store: store, logger: logger, resolver: Resolver(store: store, backends: backends, cache: cache), aws: aws)
+        services = Services(store: store, logger: logger, resolver: Resolver(store: store, backends: backends, cache: cache), aws: aws,
+                            builtin: backends.lazy.compactMap { $0 as? BuiltinSecretsBackend }.first)
         authorizer = Authorizer(store: store, authenticator: Authenticator(store: store))
         router = Routes.all()
     }

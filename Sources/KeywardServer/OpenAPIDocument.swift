@@ -114,6 +114,18 @@ enum OpenAPIDocument {
                 "parameters": .array([idParam("workspace"), idParam("project")]),
                 "post": op("migrateReferences", "Rebind the project's broken references to the store that serves it now, each only if it resolves there; a dry run unless dry_run is false (project admin)", body: ref("MigrateRequest"), bodyRequired: false, ok: ref("Migration"), errors: ["409"]),
             ]),
+            "\(ws)/secrets": .object([
+                "parameters": .array([idParam("workspace")]),
+                "post": op("putWorkspaceSecret", "Add a secret, or a new version of one, to the workspace's built-in store (workspace admin); the value is never returned", body: ref("PutSecretRequest"), ok: ref("SecretInfo"), status: "200", extraStatuses: ["201": ref("SecretInfo")]),
+                "get": op("listWorkspaceSecrets", "The workspace's built-in secrets: names and versions, never values", query: pageQuery, ok: pageOf("SecretInfo"), errors: ["409"]),
+                "delete": op("deleteWorkspaceSecret", "Delete a built-in secret with all its versions", query: [secretNameQuery], ok: ref("SecretDeleted"), errors: ["409"]),
+            ]),
+            "\(project)/secrets": .object([
+                "parameters": .array([idParam("workspace"), idParam("project")]),
+                "post": op("putProjectSecret", "Add a secret, or a new version of one, to the project's built-in store (project admin); the value is never returned", body: ref("PutSecretRequest"), ok: ref("SecretInfo"), status: "200", extraStatuses: ["201": ref("SecretInfo")]),
+                "get": op("listProjectSecrets", "The project's built-in secrets: names and versions, never values", query: pageQuery, ok: pageOf("SecretInfo"), errors: ["409"]),
+                "delete": op("deleteProjectSecret", "Delete a built-in secret with all its versions (project admin)", query: [secretNameQuery], ok: ref("SecretDeleted"), errors: ["409"]),
+            ]),
             "\(project)/references/check": .object([
                 "parameters": .array([idParam("workspace"), idParam("project")]),
                 "post": op("checkReference", "Check that a reference resolves in the project's store now, without returning the value", body: ref("CheckReferenceRequest"), ok: ref("ReferenceCheck")),
@@ -191,6 +203,11 @@ enum OpenAPIDocument {
     static let forceQuery: JSONValue = .object([
         "name": "force", "in": "query", "description": "Delete even while references are bound to the store; they stop resolving",
         "schema": .object(["type": "string", "enum": ["true", "false"]]),
+    ])
+
+    static let secretNameQuery: JSONValue = .object([
+        "name": "name", "in": "query", "required": true, "description": "The secret's name",
+        "schema": .object(["type": "string", "minLength": 1, "maxLength": 512, "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"]),
     ])
 
     static let refreshQuery: JSONValue = .object([
@@ -359,6 +376,14 @@ enum OpenAPIDocument {
                                  "counts": object(["would_rebind": .object(["type": "integer"]), "rebound": .object(["type": "integer"]),
                                                    "failed": .object(["type": "integer"])], required: ["would_rebind", "rebound", "failed"])],
                                 required: ["dry_run", "store_id", "results", "counts"]),
+            "PutSecretRequest": object(["name": .object(["type": "string", "minLength": 1, "maxLength": 512, "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"]),
+                                        "value": .object(["type": "string", "minLength": 1, "maxLength": 65536,
+                                                          "description": "Plaintext, or a JSON object as text (for references with #key)"])],
+                                       required: ["name", "value"]),
+            "SecretInfo": object(["name": .object(["type": "string"]), "latest_version": .object(["type": "integer", "minimum": 1]),
+                                  "created_at": timestamp, "updated_at": timestamp],
+                                 required: ["name", "latest_version", "created_at", "updated_at"]),
+            "SecretDeleted": object(["deleted": .object(["type": "boolean"]), "versions": .object(["type": "integer"])], required: ["deleted", "versions"]),
             "CheckReferenceRequest": object(["reference": .object(["type": "string", "minLength": 8, "maxLength": 2000,
                                                                    "pattern": .string(referencePattern),
                                                                    "description": "secret:NAME[#KEY…][?stage=…|?version=…], with or without ${…}"])],

@@ -70,3 +70,10 @@ struct MigrateReferencesBody: RequestBody {
     let dryRun: Bool?
     enum CodingKeys: String, CodingKey, CaseIterable { case dryRun = "dry_run" }
 }
+
+/// A new version of a built-in secret. The value is only ever held in memory and sealed.
+struct PutSecretBody: RequestBody {
+    let name: String
+    let value: String
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, value }
+}

@@ -59,6 +59,12 @@ enum Routes {
         add(.POST, "\(projectSecrets)/migrate", "migrateReferences", .project(.administerProject, addon: security), MigrationHandlers.migrate)
         add(.POST, "\(project)/references/check", "checkReference", .project(.writeConnections, addon: security), ResolveHandlers.check)
         add(.POST, "/v1/connections/{connection}/resolve", "resolveConnection", .connection(.resolve), ResolveHandlers.resolve)
+        add(.POST, "\(workspace)/secrets", "putWorkspaceSecret", .workspace(.administerWorkspace, addon: security), BuiltinSecretsHandlers.putWorkspace)
+        add(.GET, "\(workspace)/secrets", "listWorkspaceSecrets", .workspace(.administerWorkspace, addon: security), BuiltinSecretsHandlers.listWorkspace)
+        add(.DELETE, "\(workspace)/secrets", "deleteWorkspaceSecret", .workspace(.administerWorkspace, addon: security), BuiltinSecretsHandlers.deleteWorkspace)
+        add(.POST, "\(project)/secrets", "putProjectSecret", .project(.administerProject, addon: security), BuiltinSecretsHandlers.putProject)
+        add(.GET, "\(project)/secrets", "listProjectSecrets", .project(.writeConnections, addon: security), BuiltinSecretsHandlers.listProject)
+        add(.DELETE, "\(project)/secrets", "deleteProjectSecret", .project(.administerProject, addon: security), BuiltinSecretsHandlers.deleteProject)
         add(.GET, "\(workspace)/audit", "listAudit", .workspace(.readAudit), SecretsManagementHandlers.audit)
 
         add(.POST, "/v1/tokens", "createToken", .tokenIssue, TokenHandlers.create)

@@ -10,4 +10,6 @@ struct Services: Sendable {
     let resolver: Resolver
     /// The platform's AWS identity, for the setup guide; its configuration errors surface on first use.
     let aws: AWSPlatform
+    /// The built-in store, for writing its secrets; nil on a server without one.
+    let builtin: BuiltinSecretsBackend?
 }

@@ -119,6 +119,43 @@ public enum Migrations {
                 "CREATE INDEX audit_events_workspace ON audit_events (workspace_id, id)",
             ]
         },
+        Migration(version: 3, name: "built-in store: wrapped data keys, encrypted secret versions") { dialect in
+            [
+                // One data key per owner: the workspace (project_id NULL) or one project. Wrapped by a master key.
+                """
+                CREATE TABLE builtin_data_keys (
+                    id \(dialect.identityPrimaryKey),
+                    workspace_id BIGINT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+                    project_id BIGINT REFERENCES projects(id) ON DELETE CASCADE,
+                    master_key_id TEXT NOT NULL,
+                    wrapped_key TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    rewrapped_at TEXT)
+                """,
+                "CREATE UNIQUE INDEX builtin_data_keys_workspace ON builtin_data_keys (workspace_id) WHERE project_id IS NULL",
+                "CREATE UNIQUE INDEX builtin_data_keys_project ON builtin_data_keys (project_id) WHERE project_id IS NOT NULL",
+                """
+                CREATE TABLE builtin_secrets (
+                    id \(dialect.identityPrimaryKey),
+                    data_key_id BIGINT NOT NULL REFERENCES builtin_data_keys(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    latest_version BIGINT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL,
+                    UNIQUE (data_key_id, name))
+                """,
+                // Every version is kept; the ciphertext is bound (AAD) to workspace, project, name and version.
+                """
+                CREATE TABLE builtin_secret_versions (
+                    secret_id BIGINT NOT NULL REFERENCES builtin_secrets(id) ON DELETE CASCADE,
+                    version BIGINT NOT NULL,
+                    ciphertext TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    created_by TEXT NOT NULL,
+                    PRIMARY KEY (secret_id, version))
+                """,
+            ]
+        },
     ]
 
     /// Brings the schema up to date. Safe to run from several processes at once: on PostgreSQL an

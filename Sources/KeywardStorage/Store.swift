@@ -75,6 +75,24 @@ public protocol Store: Sendable {
     /// The store that serves `project` now, and the rule that chose it; the store is nil if none is configured.
     func storeInScope(for project: ProjectID, in workspace: WorkspaceID) throws -> (store: SecretStore?, scope: SecretsScope)
 
+    // The built-in store's records. Keyward's own encrypted secrets: the store keeps opaque ciphertexts and
+    // wrapped keys, and never sees a key or a value (the Builtin provider seals and opens them).
+    /// The data key of an owner (the workspace when `project` is nil), if it has one.
+    func builtinDataKey(in workspace: WorkspaceID, project: ProjectID?) throws -> BuiltinDataKey?
+    /// Saves a new data key for an owner, or returns the one another request saved first.
+    func createBuiltinDataKey(in workspace: WorkspaceID, project: ProjectID?, masterKeyID: String, wrappedKey: String) throws -> BuiltinDataKey
+    /// Adds the next version of `name` under `dataKey`, sealed by `seal(version)`, audited.
+    func putBuiltinSecret(_ name: String, dataKey: BuiltinDataKey, seal: (Int64) throws -> String, by actor: Actor) throws -> BuiltinSecretInfo
+    /// One version of a secret (the latest when `version` is nil); nil when there is none.
+    func builtinSecretVersion(_ name: String, dataKey: BuiltinDataKey, version: Int64?) throws -> BuiltinSecretVersion?
+    func listBuiltinSecrets(dataKey: BuiltinDataKey, _ page: PageRequest) throws -> Page<BuiltinSecretInfo>
+    /// Deletes every version of `name`, audited; returns how many versions there were (0: no such secret).
+    func deleteBuiltinSecret(_ name: String, dataKey: BuiltinDataKey, by actor: Actor) throws -> Int
+    /// Every data key, for master-key rotation.
+    func allBuiltinDataKeys() throws -> [BuiltinDataKey]
+    /// Replaces wrapped data keys in one transaction, each only if it is still wrapped as it was read.
+    func rewrapBuiltinDataKeys(_ changes: [(old: BuiltinDataKey, masterKeyID: String, wrappedKey: String)]) throws
+
     // Audit trail
     func listAudit(in workspace: WorkspaceID, _ filter: AuditFilter, _ page: PageRequest) throws -> Page<AuditEvent>
 
@@ -124,5 +142,54 @@ public struct ResolutionPlan: Sendable {
         self.bindings = bindings
         self.rule = rule
         self.storeInScope = storeInScope
+    }
+}
+
+/// A data key as stored: wrapped by the master key `masterKeyID`.
+public struct BuiltinDataKey: Sendable, Equatable {
+    public var id: Int64
+    public var workspaceID: WorkspaceID
+    public var projectID: ProjectID?
+    public var masterKeyID: String
+    public var wrappedKey: String
+
+    public init(id: Int64, workspaceID: WorkspaceID, projectID: ProjectID?, masterKeyID: String, wrappedKey: String) {
+        self.id = id
+        self.workspaceID = workspaceID
+        self.projectID = projectID
+        self.masterKeyID = masterKeyID
+        self.wrappedKey = wrappedKey
+    }
+}
+
+/// What listing the built-in store shows: names and versions, never values.
+public struct BuiltinSecretInfo: Sendable, Equatable, Encodable {
+    public var name: String
+    public var latestVersion: Int64
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(name: String, latestVersion: Int64, createdAt: Date, updatedAt: Date) {
+        self.name = name
+        self.latestVersion = latestVersion
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, latestVersion = "latest_version", createdAt = "created_at", updatedAt = "updated_at"
+    }
+}
+
+/// One sealed version of a built-in secret.
+public struct BuiltinSecretVersion: Sendable, Equatable {
+    public var name: String
+    public var version: Int64
+    public var ciphertext: String
+
+    public init(name: String, version: Int64, ciphertext: String) {
+        self.name = name
+        self.version = version
+        self.ciphertext = ciphertext
     }
 }

@@ -18,6 +18,7 @@ enum CLI {
 
             Server:
               serve                         Run the Keyward server (see keyward serve --help)
+              builtin rotate-master-key     Rotate the built-in store's master key (see keyward builtin --help)
 
             Client commands (each has --help):
 

@@ -113,6 +113,9 @@ extension ParsedArguments {
 }
 
 enum Columns {
+    static let secret: [CLIOutput.Column] = [
+        .init("NAME", "name"), .init("VERSION", "latest_version"), .init("CREATED", "created_at"), .init("UPDATED", "updated_at"),
+    ]
     static let check: [CLIOutput.Column] = [
         .init("CHECK", "name"), .init("STATUS", "status"), .init("DETAIL", "detail"), .init("HINT", "hint"),
     ]
@@ -196,6 +199,11 @@ enum CommandTable {
     static func secretsPath(_ a: ParsedArguments, project: Int64?) throws -> String {
         let base = "/v1/workspaces/\(try a.id("workspace"))"
         return project.map { "\(base)/projects/\($0)/secrets-management" } ?? "\(base)/secrets-management"
+    }
+
+    static func builtinSecretsPath(_ a: ParsedArguments) throws -> String {
+        let base = "/v1/workspaces/\(try a.id("workspace"))"
+        return try a.positiveID("project").map { "\(base)/projects/\($0)/secrets" } ?? "\(base)/secrets"
     }
 
     static func connectionPath(_ a: ParsedArguments) throws -> String {
@@ -366,6 +374,38 @@ enum CommandTable {
                 flags: [("apply", "Rebind for real (default: only show what would happen)")]) { a in
             APIRequest(method: "POST", path: "\(try secretsPath(a, project: try a.id("project")))/migrate", body: ["dry_run": !a.flag("apply")],
                        view: .nested("results", Columns.migration, failWhen: nil))
+        },
+        Command(path: ["secret", "put"],
+                summary: "Add a secret, or a new version of it, to the built-in store of the workspace (or of --project). The value is never shown again.",
+                options: [("workspace", "Workspace id*"), ("project", "The project's store instead of the workspace's"), ("name", "The secret's name*"),
+                          ("value", "The value (visible in shell history; prefer --value-file)"),
+                          ("value-file", "Read the value from this file, or - for standard input")]) { a in
+            let value: String
+            switch (a.value("value"), a.value("value-file")) {
+            case (let text?, nil): value = text
+            case (nil, let path?):
+                let data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: path))
+                // One trailing newline is the file's, not the secret's.
+                var text = String(decoding: data, as: UTF8.self)
+                if text.hasSuffix("\n") { text.removeLast() }
+                value = text
+            default: throw UsageError("give exactly one of --value and --value-file")
+            }
+            return APIRequest(method: "POST", path: try builtinSecretsPath(a), body: ["name": try a.required("name"), "value": value],
+                              view: .resource(Columns.secret))
+        },
+        Command(path: ["secret", "list"], summary: "List the built-in store's secrets: names and versions, never values.",
+                options: [("workspace", "Workspace id*"), ("project", "The project's store instead of the workspace's")] + listOptions,
+                flags: listFlags) { a in
+            APIRequest(method: "GET", path: try builtinSecretsPath(a), query: a.pageQuery, view: .list(Columns.secret), followPages: a.flag("all"))
+        },
+        Command(path: ["secret", "delete"], summary: "Delete a built-in secret with all its versions.",
+                options: [("workspace", "Workspace id*"), ("project", "The project's store instead of the workspace's"), ("name", "The secret's name*")],
+                flags: [("yes", "Do not ask for confirmation")]) { a in
+            let name = try a.required("name")
+            return APIRequest(method: "DELETE", path: try builtinSecretsPath(a), query: [("name", name)],
+                              view: .resource([.init("DELETED", "deleted"), .init("VERSIONS", "versions")]),
+                              confirmation: "Delete '\(name)' and all its versions? References to it stop resolving.")
         },
         Command(path: ["reference", "check"],
                 summary: "Check that a reference (secret:NAME[#key][?stage=…]) resolves in the project's store now, without showing the value.",

@@ -33,6 +33,10 @@ enum ServeCommand {
         AWS_DEFAULT_REGION, endpoints from AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL_SECRETS_MANAGER.
         It only ever assumes customers' roles.
 
+        Built-in store: secrets are sealed with AES-256-GCM under per-project data keys, which the master key wraps.
+        The master key comes from KEYWARD_MASTER_KEY (32 bytes, base64 or hex), else from DATA_DIR/master.key, created
+        with mode 0600 on first start. Back that file up. Rotate it with: keyward builtin rotate-master-key.
+
         On first start Keyward creates an operator token, prints it once, and saves it to DATA_DIR/operator-token (mode 0600).
         """
 
@@ -124,7 +128,17 @@ enum ServeCommand {
         case .failure(let error):
             logger.info("AWS is not configured; AWS Secrets Manager stores will report it", [("reason", .string("\(error)"))])
         }
-        let application = Application(store: store, logger: logger, aws: aws, backends: [AWSSecretsManagerBackend(platform: aws)])
+        let keyring: MasterKeyring
+        do {
+            keyring = try MasterKeyring.load(environment: environment, file: dataDirectory.appendingPathComponent("master.key"))
+        } catch {
+            logger.error("cannot load the master key", [("error", .string("\(error)"))])
+            return ExitCode.failure
+        }
+        logger.info("built-in store ready", [("master_key_id", .string(keyring.current.id)),
+                                             ("source", .string(keyring.file?.path ?? "KEYWARD_MASTER_KEY"))])
+        let application = Application(store: store, logger: logger, aws: aws,
+                                      backends: [AWSSecretsManagerBackend(platform: aws), BuiltinSecretsBackend(store: store, keyring: keyring)])
         let server = HTTPServer(configuration: configuration, responder: application, logger: logger)
         do {
             try server.start()

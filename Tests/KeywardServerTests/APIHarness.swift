@@ -37,7 +37,9 @@ final class APIHarness {
         let environment = aws.map { moto, platform in moto.environment(platform) } ?? [:]
         let platform = AWSPlatform(processEnvironment: environment, externalIDPrefix: try ExternalIDPrefix(externalIDPrefix))
         app = Application(store: store, logger: Logger(minimumLevel: .error, sink: Silent()), aws: platform,
-                          backends: [AWSSecretsManagerBackend(platform: platform)])
+                          backends: [AWSSecretsManagerBackend(platform: platform),
+                                     BuiltinSecretsBackend(store: store, keyring: try MasterKeyring.load(
+                                        environment: [:], file: directory.appendingPathComponent("master.key")))])
         let created = try OperatorBootstrap.ensureOperator(store: store, tokenFile: directory.appendingPathComponent("operator-token"))
         operatorToken = try #require(created).secret
     }
