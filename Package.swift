@@ -22,7 +22,10 @@ let package = Package(
         .target(name: "KeywardProviders", dependencies: ["KeywardCore", "KeywardCrypto", "KeywardStorage"]),
         // The only path to a secret value: cache, single-flight, stale-if-error, in front of the providers.
         .target(name: "KeywardResolver", dependencies: ["KeywardCore", "KeywardStorage", "KeywardProviders"]),
-        .target(name: "KeywardServer", dependencies: ["KeywardCore", "KeywardCrypto", "KeywardStorage", "KeywardHTTP", "KeywardProviders", "KeywardResolver"]),
+        // Each connection type's test against the real system (PostgreSQL through libpq, HTTP through URLSession).
+        .target(name: "KeywardConnectors", dependencies: ["KeywardCore", "KeywardStorage"]),
+        .target(name: "KeywardServer", dependencies: ["KeywardCore", "KeywardCrypto", "KeywardStorage", "KeywardHTTP", "KeywardProviders",
+                                                      "KeywardResolver", "KeywardConnectors"]),
         .executableTarget(name: "keyward", dependencies: ["KeywardCore", "KeywardStorage", "KeywardHTTP", "KeywardProviders", "KeywardServer"]),
 
         .testTarget(name: "KeywardCoreTests", dependencies: ["KeywardCore"]),

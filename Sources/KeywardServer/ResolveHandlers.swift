@@ -1,4 +1,5 @@
 import Foundation
+import KeywardConnectors
 import KeywardCore
 import KeywardHTTP
 import KeywardResolver
@@ -19,6 +20,32 @@ enum ResolveHandlers {
         // The body holds secret values: no intermediary may keep it.
         response.headers.append(("Cache-Control", "no-store"))
         return response
+    }
+
+    /// Resolves the connection exactly as `resolve` does, then runs its type's test against the real system.
+    /// 200 either way, with each step; the resolved values are used and dropped, never returned.
+    static func test(_ context: RequestContext) throws -> HTTPResponse {
+        guard let id = context.target.connectionID else { throw KeywardError.internalError("test route without a connection") }
+        let resolved: ResolvedConnection
+        do {
+            resolved = try context.services.resolver.resolve(id, in: context.workspaceID, project: context.projectID, refresh: false)
+        } catch let error as KeywardError where error.kind == .failedDependency || error.kind == .unavailable {
+            let reference = error.extras["reference"]?.stringValue.map { " (\($0))" } ?? ""
+            return .json(ConnectionTestView(steps: [
+                ConnectionTestStep("resolve", .fail, "\(error.code)\(reference): \(error.detail)", hint: error.hint),
+                ConnectionTestStep("connect", .skip, "Not tried: the references did not resolve."),
+            ]))
+        }
+        let count = resolved.references.count
+        let steps = [
+            ConnectionTestStep("resolve", .pass, count == 0 ? "The connection has no references." : "\(count) reference(s) resolved\(resolved.stale ? " (some from a stale cache: the secrets manager is failing)" : "")."),
+            ConnectionTesters.tester(for: resolved.connection.type).test(resolved.fields),
+        ]
+        context.services.logger.info("connection tested", [
+            ("connection_id", .int(id.rawValue)), ("result", .string(steps.contains { $0.status == .fail } ? "fail" : "pass")),
+            ("request_id", .string(context.request.requestID)),
+        ])
+        return .json(ConnectionTestView(steps: steps))
     }
 
     /// 200 either way: the check itself worked. `ok` says whether the reference resolves; when it does not,
@@ -80,5 +107,17 @@ struct ReferenceCheckView: Encodable {
             try e.encode(error.detail, forKey: .detail)
             try e.encode(error.hint, forKey: .hint)
         }
+    }
+}
+
+struct ConnectionTestView: Encodable {
+    let steps: [ConnectionTestStep]
+
+    enum CodingKeys: String, CodingKey { case ok, steps }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(!steps.contains { $0.status == .fail }, forKey: .ok)
+        try c.encode(steps, forKey: .steps)
     }
 }

@@ -59,6 +59,7 @@ enum Routes {
         add(.POST, "\(projectSecrets)/migrate", "migrateReferences", .project(.administerProject, addon: security), MigrationHandlers.migrate)
         add(.POST, "\(project)/references/check", "checkReference", .project(.writeConnections, addon: security), ResolveHandlers.check)
         add(.POST, "/v1/connections/{connection}/resolve", "resolveConnection", .connection(.resolve), ResolveHandlers.resolve)
+        add(.POST, "/v1/connections/{connection}/test", "testConnection", .connection(.writeConnections), ResolveHandlers.test)
         add(.POST, "\(workspace)/secrets", "putWorkspaceSecret", .workspace(.administerWorkspace, addon: security), BuiltinSecretsHandlers.putWorkspace)
         add(.GET, "\(workspace)/secrets", "listWorkspaceSecrets", .workspace(.administerWorkspace, addon: security), BuiltinSecretsHandlers.listWorkspace)
         add(.DELETE, "\(workspace)/secrets", "deleteWorkspaceSecret", .workspace(.administerWorkspace, addon: security), BuiltinSecretsHandlers.deleteWorkspace)

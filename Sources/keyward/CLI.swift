@@ -143,7 +143,7 @@ enum CLI {
             case .nested(let key, let columns, let failWhen):
                 let object = response.json as? [String: Any] ?? [:]
                 if format == .json { CLIOutput.json(response.body) } else { CLIOutput.table(columns, object[key] as? [[String: Any]] ?? []) }
-                if let (field, value) = failWhen, object[field] as? String == value { return ExitCode.secretsManager }
+                if let (field, value) = failWhen, CLIOutput.describe(object[field]) == value { return ExitCode.secretsManager }
                 return ExitCode.success
             case .json:
                 CLIOutput.json(response.body)

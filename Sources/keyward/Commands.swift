@@ -413,6 +413,12 @@ enum CommandTable {
             APIRequest(method: "POST", path: "/v1/workspaces/\(try a.id("workspace"))/projects/\(try a.id("project"))/references/check",
                        body: ["reference": try a.positional(0, "reference")], view: .resource(Columns.referenceCheck))
         },
+        Command(path: ["connection", "test"],
+                summary: "Resolve a connection as at run time and test it against the real system. Exits 8 if a step fails.",
+                positionals: ["connection-id"]) { a in
+            APIRequest(method: "POST", path: "/v1/connections/\(try a.positionalID(0, "connection-id"))/test",
+                       view: .nested("steps", Columns.check, failWhen: ("ok", "false")))
+        },
         Command(path: ["connection", "resolve"],
                 summary: "Print a connection's fields with its secrets in place, as JSON (runtime tokens of its project).",
                 positionals: ["connection-id"], flags: [("refresh", "Read every secret from its secrets manager, not the cache")]) { a in

@@ -1,0 +1,50 @@
+import Foundation
+import KeywardCore
+
+/// One step of testing a connection, as the console and CLI show it.
+public struct ConnectionTestStep: Sendable, Equatable, Encodable {
+    public enum Status: String, Sendable, Encodable { case pass, fail, skip }
+
+    public var name: String
+    public var status: Status
+    public var detail: String
+    public var hint: String?
+
+    public init(_ name: String, _ status: Status, _ detail: String, hint: String? = nil) {
+        self.name = name
+        self.status = status
+        self.detail = detail
+        self.hint = hint
+    }
+}
+
+/// Tests one connection type against the real system, with fields whose secrets are already in place.
+/// Details never contain a field's value: only hosts, names, status codes and the system's own error text.
+public protocol ConnectionTester: Sendable {
+    func test(_ fields: [String: JSONValue]) -> ConnectionTestStep
+}
+
+public enum ConnectionTesters {
+    public static func tester(for type: ConnectionType) -> any ConnectionTester {
+        switch type {
+        case .postgresql: PostgreSQLTester()
+        case .http: HTTPTester()
+        case .generic: GenericTester()
+        }
+    }
+
+    static func string(_ fields: [String: JSONValue], _ name: String) -> String? {
+        switch fields[name] {
+        case .string(let text)?: text
+        case .number(let number)? where number.rounded() == number: String(Int64(number))
+        default: nil
+        }
+    }
+}
+
+/// A generic connection has free fields and nothing to connect to: resolving its references is the test.
+struct GenericTester: ConnectionTester {
+    func test(_ fields: [String: JSONValue]) -> ConnectionTestStep {
+        ConnectionTestStep("connect", .skip, "Generic connections have no system to connect to; their references resolved.")
+    }
+}
