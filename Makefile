@@ -1,5 +1,5 @@
 # The two commands: `make run` and `make test`. Everything else is a helper.
-.PHONY: run test build release clean
+.PHONY: run test bench build release clean
 
 LISTEN ?= 127.0.0.1:8080
 
@@ -12,6 +12,10 @@ run:
 ## test: install and start the test peers (PostgreSQL, Python venv), run every suite, stop the peers
 test:
 	@scripts/test.sh
+
+## bench: resolve throughput beside nginx and OpenBao, in one run; writes docs/benchmarks.md
+bench:
+	@bench/run.sh
 
 build:
 	@swift build

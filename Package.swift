@@ -7,6 +7,7 @@ let package = Package(
     name: "Keyward",
     products: [
         .executable(name: "keyward", targets: ["keyward"]),
+        .executable(name: "keyward-microbench", targets: ["keyward-microbench"]),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
@@ -27,6 +28,9 @@ let package = Package(
         .target(name: "KeywardServer", dependencies: ["KeywardCore", "KeywardCrypto", "KeywardStorage", "KeywardHTTP", "KeywardProviders",
                                                       "KeywardResolver", "KeywardConnectors"]),
         .executableTarget(name: "keyward", dependencies: ["KeywardCore", "KeywardStorage", "KeywardHTTP", "KeywardProviders", "KeywardServer"]),
+
+        // make bench: the in-process cost of a cache hit (bench/run.sh measures the HTTP side).
+        .executableTarget(name: "keyward-microbench", dependencies: ["KeywardCore", "KeywardProviders", "KeywardResolver"], path: "bench/Microbench"),
 
         .testTarget(name: "KeywardCoreTests", dependencies: ["KeywardCore"]),
         .testTarget(name: "KeywardCryptoTests", dependencies: ["KeywardCrypto"]),

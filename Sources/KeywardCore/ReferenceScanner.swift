@@ -112,50 +112,104 @@ public enum ReferenceScanner {
     }
 }
 
-/// Puts values in place of a connection's references: each `${secret:…}` inside a string, and each
-/// `{"$secret": …}` value. `$${` becomes a literal `${`. Walks fields exactly as `ReferenceScanner` does,
-/// so the two always agree on what a reference is.
-public enum ReferenceSubstitution {
-    public static func substitute(_ fields: ConnectionFields, _ value: (FieldReference) throws -> String) throws -> [String: JSONValue] {
-        var out: [String: JSONValue] = [:]
-        for key in fields.values.keys.sorted() {
-            out[key] = try substitute(fields.values[key]!, path: key, value)
+/// A connection's fields with holes where its references are, parsed once: rendering fills the holes
+/// without parsing again. Walks fields exactly as `ReferenceScanner` does (`$${` is a literal `${`), so
+/// the two always agree on what a reference is.
+public struct ConnectionTemplate: Sendable {
+    indirect enum Node: Sendable {
+        case constant(JSONValue)
+        case text([Piece])
+        case reference(Int)
+        case object([(String, Node)])
+    }
+
+    enum Piece: Sendable {
+        case literal(String)
+        case reference(Int)
+    }
+
+    /// Every occurrence of a reference, in the order the scanner finds them.
+    public private(set) var references: [FieldReference] = []
+    private var fields: [(String, Node)] = []
+
+    public init(_ connectionFields: ConnectionFields) throws {
+        for key in connectionFields.values.keys.sorted() {
+            fields.append((key, try compile(connectionFields.values[key]!, path: key)))
         }
+    }
+
+    /// The fields with `value(index, reference)` in place of each occurrence.
+    public func render(_ value: (Int, FieldReference) throws -> String) rethrows -> [String: JSONValue] {
+        var out: [String: JSONValue] = [:]
+        for (key, node) in fields { out[key] = try render(node, value) }
         return out
     }
 
-    private static func substitute(_ json: JSONValue, path: String, _ value: (FieldReference) throws -> String) throws -> JSONValue {
-        switch json {
-        case .string(let text):
-            return .string(try render(text, field: path, value))
-        case .object(let members):
-            if let spec = members["$secret"], members.count == 1 {
-                let references = try ReferenceScanner.references(in: ConnectionFields(validating: ["x": .object(["$secret": spec])]))
-                guard let reference = references.first?.reference else { return json }
-                return .string(try value(FieldReference(field: path, reference: reference)))
+    private func render(_ node: Node, _ value: (Int, FieldReference) throws -> String) rethrows -> JSONValue {
+        switch node {
+        case .constant(let json): return json
+        case .reference(let index): return .string(try value(index, references[index]))
+        case .text(let pieces):
+            var text = ""
+            for piece in pieces {
+                switch piece {
+                case .literal(let literal): text += literal
+                case .reference(let index): text += try value(index, references[index])
+                }
             }
+            return .string(text)
+        case .object(let members):
             var out: [String: JSONValue] = [:]
-            for key in members.keys.sorted() { out[key] = try substitute(members[key]!, path: "\(path).\(key)", value) }
+            for (key, member) in members { out[key] = try render(member, value) }
             return .object(out)
-        case .null, .bool, .number, .array:
-            return json
         }
     }
 
-    private static func render(_ text: String, field: String, _ value: (FieldReference) throws -> String) throws -> String {
-        guard text.contains("$") else { return text }
-        var out = String.UnicodeScalarView()
+    private mutating func add(_ reference: SecretReference, field: String) -> Int {
+        references.append(FieldReference(field: field, reference: reference))
+        return references.count - 1
+    }
+
+    private mutating func compile(_ json: JSONValue, path: String) throws -> Node {
+        switch json {
+        case .string(let text):
+            guard text.contains("$") else { return .constant(json) }
+            let pieces = try compileText(text, field: path)
+            if pieces.allSatisfy({ if case .literal = $0 { true } else { false } }) {
+                return .constant(.string(pieces.map { if case .literal(let l) = $0 { l } else { "" } }.joined()))
+            }
+            return .text(pieces)
+        case .object(let members):
+            if let spec = members["$secret"], members.count == 1 {
+                let found = try ReferenceScanner.references(in: ConnectionFields(validating: ["x": .object(["$secret": spec])]))
+                guard let reference = found.first?.reference else { return .constant(json) }
+                return .reference(add(reference, field: path))
+            }
+            var compiled: [(String, Node)] = []
+            for key in members.keys.sorted() { compiled.append((key, try compile(members[key]!, path: "\(path).\(key)"))) }
+            return .object(compiled)
+        case .null, .bool, .number, .array:
+            return .constant(json)
+        }
+    }
+
+    private mutating func compileText(_ text: String, field: String) throws -> [Piece] {
+        var pieces: [Piece] = []
+        var literal = String.UnicodeScalarView()
         let scalars = Array(text.unicodeScalars)
         var index = 0
+        func flush() {
+            if !literal.isEmpty { pieces.append(.literal(String(literal))) }
+            literal = String.UnicodeScalarView()
+        }
         while index < scalars.count {
-            if scalars[index] == "$", index + 1 < scalars.count, scalars[index + 1] == "$",
-               index + 2 < scalars.count, scalars[index + 2] == "{" {
-                out.append(contentsOf: "${".unicodeScalars)
+            if scalars[index] == "$", index + 2 < scalars.count, scalars[index + 1] == "$", scalars[index + 2] == "{" {
+                literal.append(contentsOf: "${".unicodeScalars)
                 index += 3
                 continue
             }
             if scalars[index] == "$", index + 1 < scalars.count, scalars[index + 1] == "$" {
-                out.append(contentsOf: "$$".unicodeScalars)
+                literal.append(contentsOf: "$$".unicodeScalars)
                 index += 2
                 continue
             }
@@ -163,14 +217,22 @@ public enum ReferenceSubstitution {
                let close = scalars[(index + 2)...].firstIndex(of: "}") {
                 var inner = String.UnicodeScalarView()
                 inner.append(contentsOf: scalars[(index + 2)..<close])
-                let reference = try SecretReference(parsing: String(inner))
-                out.append(contentsOf: try value(FieldReference(field: field, reference: reference)).unicodeScalars)
+                flush()
+                pieces.append(.reference(add(try SecretReference(parsing: String(inner)), field: field)))
                 index = close + 1
                 continue
             }
-            out.append(scalars[index])
+            literal.append(scalars[index])
             index += 1
         }
-        return String(out)
+        flush()
+        return pieces
+    }
+}
+
+/// Puts values in place of a connection's references, through `ConnectionTemplate`.
+public enum ReferenceSubstitution {
+    public static func substitute(_ fields: ConnectionFields, _ value: (FieldReference) throws -> String) throws -> [String: JSONValue] {
+        try ConnectionTemplate(fields).render { try value($1) }
     }
 }

@@ -9,6 +9,9 @@ public struct Router<Route: Sendable>: Sendable {
     }
 
     public private(set) var entries: [Entry] = []
+    /// The entries' paths and methods again, in a plain (non-generic) array: matching scans these on every
+    /// request, and scanning generic entries would copy each one through its value witness.
+    private var shapes: [(path: PathPattern, method: HTTPMethod)] = []
 
     public init() {}
 
@@ -16,6 +19,7 @@ public struct Router<Route: Sendable>: Sendable {
         let path = PathPattern(pattern)
         precondition(!entries.contains { $0.method == method && $0.path == path }, "duplicate route \(method) \(pattern)")
         entries.append(Entry(method: method, pattern: pattern, route: route, path: path))
+        shapes.append((path, method))
     }
 
     public enum Match {
@@ -28,11 +32,12 @@ public struct Router<Route: Sendable>: Sendable {
     public func match(method: String, path: String) -> Match {
         let parts = PathPattern.split(path)
         var allowed: [HTTPMethod] = []
-        for entry in entries where entry.path.matchesLiterals(parts) {
-            if entry.method.rawValue == method {
-                return .found(entry.route, parameters: entry.path.bind(parts), pattern: entry.pattern)
+        for (index, shape) in shapes.enumerated() where shape.path.matchesLiterals(parts) {
+            if shape.method.rawValue == method {
+                let entry = entries[index]
+                return .found(entry.route, parameters: shape.path.bind(parts), pattern: entry.pattern)
             }
-            allowed.append(entry.method)
+            allowed.append(shape.method)
         }
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed.sorted())
     }

@@ -28,12 +28,15 @@ public struct SecretReadContext: Sendable, Hashable {
 
 /// One version of one secret as the secrets manager returned it. The value lives only in memory.
 public struct SecretMaterial: Sendable {
-    public var value: String
+    /// The text, with its JSON object parsed once here, when the secret is read, not at every resolution.
+    public let parsed: SecretValue
     /// The version that was read, when the secrets manager has versions.
-    public var versionID: String?
+    public let versionID: String?
+
+    public var value: String { parsed.text }
 
     public init(value: String, versionID: String?) {
-        self.value = value
+        parsed = SecretValue(value)
         self.versionID = versionID
     }
 }

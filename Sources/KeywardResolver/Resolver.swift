@@ -33,24 +33,54 @@ public final class Resolver: Sendable {
     let backends: [SecretsProvider: any SecretsBackend]
     public let cache: SecretCache
 
-    public init(store: any Store, backends: [any SecretsBackend], cache: SecretCache = SecretCache()) {
+    /// Resolution plans by connection, for a second at most, and never across a change made through this server.
+    let plans: ReadCache<ConnectionID, CompiledPlan>
+
+    /// Whole resolved connections, for a second at most: when every reference was a cache hit a moment ago,
+    /// rendering again would give the same answer. Never holds a stale-if-error answer; dropped with the
+    /// plans on any change, and with the secrets of a store when that store is invalidated.
+    let resolved: ReadCache<ConnectionID, ResolvedConnection>
+
+    public init(store: any Store, backends: [any SecretsBackend], cache: SecretCache = SecretCache(), changes: ChangeCounter = ChangeCounter()) {
         self.store = store
+        plans = ReadCache(ttl: 1, changes: changes)
+        resolved = ReadCache(ttl: 1, changes: changes)
         self.backends = Dictionary(backends.map { ($0.provider, $0) }, uniquingKeysWith: { first, _ in first })
         self.cache = cache
     }
 
     /// `refresh` reads every secret from its secrets manager instead of the cache (after a rotation).
+    /// `refresh` reads every secret from its secrets manager instead of the cache (after a rotation).
     public func resolve(_ id: ConnectionID, in workspace: WorkspaceID, project: ProjectID, refresh: Bool = false) throws -> ResolvedConnection {
-        let plan = try store.resolutionPlan(id, in: workspace, project: project)
-        var byField: [String: [ReferenceBinding]] = Dictionary(grouping: plan.bindings, by: \.field)
+        if refresh { return try render(id, in: workspace, project: project, refresh: true) }
+        var fresh: ResolvedConnection?
+        let memo = try resolved.value(id) {
+            let rendered = try render(id, in: workspace, project: project, refresh: false)
+            fresh = rendered
+            // Kept as the next callers will see it: every value then comes from the cache.
+            var kept = rendered
+            for index in kept.references.indices { kept.references[index].cache = .hit }
+            return rendered.stale ? nil : kept
+        }
+        if let fresh { return fresh }
+        guard let recent = memo, recent.connection.workspaceID == workspace, recent.connection.projectID == project else {
+            return try render(id, in: workspace, project: project, refresh: false)
+        }
+        return recent
+    }
+
+    private func render(_ id: ConnectionID, in workspace: WorkspaceID, project: ProjectID, refresh: Bool) throws -> ResolvedConnection {
+        guard let compiled = try plans.value(id, load: { try CompiledPlan(store.resolutionPlan(id, in: workspace, project: project)) }),
+              compiled.plan.connection.workspaceID == workspace, compiled.plan.connection.projectID == project else {
+            throw KeywardError.notFound("Connection", code: "connection_not_found", id: String(id.rawValue))
+        }
+        let plan = compiled.plan
         var reported: [ResolvedReference] = []
-        let fields = try ReferenceSubstitution.substitute(plan.connection.fields) { found in
-            // Bindings were saved in the order the scanner finds references, which is the order we meet them here.
-            guard var queue = byField[found.field], let index = queue.firstIndex(where: { $0.reference == found.reference }) else {
+        reported.reserveCapacity(compiled.bindings.count)
+        let fields = try compiled.template.render { index, found in
+            guard let binding = compiled.bindings[index] else {
                 throw KeywardError.internalError("a reference of connection \(id) has no saved binding")
             }
-            let binding = queue.remove(at: index)
-            byField[found.field] = queue
             do {
                 let (value, outcome) = try read(binding, plan.rule, plan.storeInScope, workspace: workspace, refresh: refresh)
                 reported.append(ResolvedReference(field: found.field, reference: found.reference.description, store: outcome.store,
@@ -63,6 +93,26 @@ public final class Resolver: Sendable {
             }
         }
         return ResolvedConnection(connection: plan.connection, fields: fields, references: reported)
+    }
+
+    /// A resolution plan made ready to render: the fields as a template, and each reference occurrence
+    /// matched to its saved binding (bindings were saved in the order the scanner finds references).
+    struct CompiledPlan: Sendable {
+        let plan: ResolutionPlan
+        let template: ConnectionTemplate
+        let bindings: [ReferenceBinding?]
+
+        init(_ plan: ResolutionPlan) throws {
+            self.plan = plan
+            template = try ConnectionTemplate(plan.connection.fields)
+            var byField = Dictionary(grouping: plan.bindings, by: \.field)
+            bindings = template.references.map { found in
+                guard var queue = byField[found.field], let index = queue.firstIndex(where: { $0.reference == found.reference }) else { return nil }
+                let binding = queue.remove(at: index)
+                byField[found.field] = queue
+                return binding
+            }
+        }
     }
 
     /// Whether `reference` resolves for `project` now, without returning the value. Checks always ask the
@@ -106,13 +156,14 @@ public final class Resolver: Sendable {
         let context = SecretReadContext(workspaceID: workspace, projectID: project, store: secretStore)
         let key = SecretCache.Key(store: secretStore.id, storeRevision: secretStore.revision, name: reference.name, version: reference.version)
         let (material, outcome) = try cache.value(key, refresh: refresh) { try backend.read(reference.name, version: reference.version, context: context) }
-        let value = try SecretValue.select(reference.keyPath, from: material.value, secret: reference.name)
+        let value = try material.parsed.select(reference.keyPath, secret: reference.name)
         return (value, Outcome(store: secretStore.id, cache: outcome, versionID: material.versionID))
     }
 
     /// Drops cached values and credentials of one store (its configuration changed, or it was deleted).
     public func invalidate(store id: StoreID) {
         cache.invalidate { $0.store == id }
+        resolved.removeAll()
         for backend in backends.values { backend.forget(store: id) }
     }
 

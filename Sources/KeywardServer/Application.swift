@@ -12,16 +12,22 @@ public final class Application: HTTPResponder {
     let services: Services
     let authorizer: Authorizer
 
+    /// Moves forward after every write request, emptying the short-lived read caches of authentication,
+    /// authorization and resolution.
+    let changes = ChangeCounter()
+
     public init(store: any Store, logger: Logger, aws: AWSPlatform, backends: [any SecretsBackend], cache: SecretCache = SecretCache()) {
-        services = Services(store: store, logger: logger, resolver: Resolver(store: store, backends: backends, cache: cache), aws: aws,
-                            builtin: backends.lazy.compactMap { $0 as? BuiltinSecretsBackend }.first)
-        authorizer = Authorizer(store: store, authenticator: Authenticator(store: store))
+        services = Services(store: store, logger: logger, resolver: Resolver(store: store, backends: backends, cache: cache, changes: changes),
+                            aws: aws, builtin: backends.lazy.compactMap { $0 as? BuiltinSecretsBackend }.first)
+        authorizer = Authorizer(store: store, changes: changes)
         router = Routes.all()
     }
 
     public func respond(to request: HTTPRequest) -> HTTPResponse {
         // HEAD is GET without a body; the server drops the body.
         let method = request.method == "HEAD" ? "GET" : request.method
+        // Resolving and testing change nothing; every other non-GET may have, whatever its answer.
+        defer { if method != "GET" && !["/resolve", "/check", "/test"].contains(where: request.path.hasSuffix) { changes.bump() } }
         do {
             switch router.match(method: method, path: request.path) {
             case .notFound:

@@ -19,6 +19,19 @@ struct AuthorizedTarget: Sendable {
 struct Authorizer: Sendable {
     let store: any Store
     let authenticator: Authenticator
+    /// Where connections live; a connection never moves, and a deleted one is refused by its handler.
+    let locations: ReadCache<ConnectionID, ConnectionLocation>
+
+    struct ConnectionLocation: Sendable {
+        var workspace: WorkspaceID
+        var project: ProjectID
+    }
+
+    init(store: any Store, changes: ChangeCounter) {
+        self.store = store
+        authenticator = Authenticator(store: store, changes: changes)
+        locations = ReadCache(ttl: 60, changes: changes)
+    }
 
     func authorize(_ access: Access, _ request: HTTPRequest, _ parameters: [String: String]) throws
         -> (Principal?, AuthorizedTarget)
@@ -49,7 +62,10 @@ struct Authorizer: Sendable {
         case .connection:
             let id = try PathIdentifiers.integer(parameters["connection"], name: "connection", as: ConnectionID.self)
             // Who cannot see the connection learns nothing about it; who can see it but not do this gets 403.
-            guard let (ws, p) = try store.connectionLocation(id),
+            guard let location = try locations.value(id, load: {
+                      try store.connectionLocation(id).map { ConnectionLocation(workspace: $0.workspace, project: $0.project) }
+                  }),
+                  case let (ws, p) = (location.workspace, location.project),
                   AccessPolicy.allows(principal, .readConnections, on: .project(ws, p))
                     || access.permission.map({ AccessPolicy.allows(principal, $0, on: .project(ws, p)) }) ?? true
             else { throw KeywardError.notFound("Connection", code: "connection_not_found", id: String(id.rawValue)) }
@@ -57,6 +73,9 @@ struct Authorizer: Sendable {
             target.workspaceID = ws
             target.projectID = p
             target.connectionID = id
+            // The connection's existence implies its project's; the handler reads the connection itself.
+            try requirePermission(access, principal, scope)
+            return (principal, target)
 
         case .token:
             let id = try PathIdentifiers.token(parameters["token"])
@@ -75,7 +94,7 @@ struct Authorizer: Sendable {
             return (principal, AuthorizedTarget(workspaceID: scope.workspaceID, projectID: scope.projectID))
         }
 
-        if let permission = access.permission { try require(AccessPolicy.allows(principal, permission, on: scope)) }
+        try requirePermission(access, principal, scope)
         if request.query["force"] == "true" {
             if let forcePermission = access.forcePermission {
                 guard AccessPolicy.allows(principal, forcePermission, on: scope) else {
@@ -97,6 +116,10 @@ struct Authorizer: Sendable {
             }
         }
         return (principal, target)
+    }
+
+    private func requirePermission(_ access: Access, _ principal: Principal, _ scope: ResourceScope) throws {
+        if let permission = access.permission { try require(AccessPolicy.allows(principal, permission, on: scope)) }
     }
 
     private func require(_ allowed: Bool) throws {

@@ -22,15 +22,18 @@ public enum TokenSecrets {
 
     /// Splits a presented token into its id and secret part; nil if it is not shaped like one of ours.
     public static func parse(_ presented: String) -> (id: TokenID, secretPart: String)? {
-        let parts = presented.split(separator: "_", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "kw", let id = TokenID(rawValue: String(parts[1])),
-              parts[2].utf8.count == 43 else { return nil }
-        return (id, String(parts[2]))
+        // kw_ (3) + id (16) + _ (1) + secret (43), checked by position: this runs on every request.
+        let bytes = presented.utf8
+        guard bytes.count == 63, bytes.starts(with: "kw_".utf8) else { return nil }
+        let idStart = bytes.index(bytes.startIndex, offsetBy: 3), idEnd = bytes.index(idStart, offsetBy: 16)
+        guard bytes[idEnd] == UInt8(ascii: "_"), let id = TokenID(rawValue: String(presented[idStart..<idEnd])) else { return nil }
+        return (id, String(presented[bytes.index(after: idEnd)...]))
     }
 
     public static func hash(_ secretPart: String) -> String { Hex.encode(SHA256.hash(secretPart)) }
 
     public static func matches(_ secretPart: String, storedHash: String) -> Bool {
-        ConstantTime.equals(Array(hash(secretPart).utf8), Array(storedHash.utf8))
+        guard let stored = Hex.decode(storedHash) else { return false }
+        return ConstantTime.equals(SHA256.hash(secretPart), stored)
     }
 }

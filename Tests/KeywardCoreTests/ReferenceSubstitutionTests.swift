@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import KeywardCore
 
@@ -28,5 +29,19 @@ import Testing
         // The scanner finds exactly the references that were substituted.
         let found = try ReferenceScanner.references(in: ConnectionFields(validating: ["a": "costs $${PRICE} and $$5, $x", "b": "$$${secret:s}"]))
         #expect(found.map(\.reference.description) == ["secret:s"])
+    }
+}
+
+@Suite struct JSONTextTests {
+    @Test func writesWhatFoundationReadsBack() throws {
+        let value: JSONValue = .object([
+            "s": "quote \" backslash \\ newline \n tab \t bell \u{7} slash / é 🔑",
+            "n": 5432, "f": .number(1.5), "neg": -3, "t": true, "z": .null, "a": [1, "x", .object(["k": "v"])],
+        ])
+        let text = value.jsonText
+        #expect(text.hasPrefix(#"{"a":[1,"x",{"k":"v"}],"f":1.5,"n":5432,"neg":-3,"#))
+        #expect(text.contains(#"\u0007"#) && text.contains(#"\n"#) && text.contains("/"))
+        let decoded = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        #expect(decoded == value)
     }
 }

@@ -1,0 +1,66 @@
+import Dispatch
+import Synchronization
+
+/// Counts changes made through this server. Every write request moves it forward, which empties every
+/// `ReadCache` built on it at once.
+public final class ChangeCounter: Sendable {
+    @usableFromInline let generation = Atomic<Int>(0)
+
+    public init() {}
+
+    @inlinable public var current: Int { generation.load(ordering: .acquiring) }
+
+    public func bump() { generation.add(1, ordering: .releasing) }
+}
+
+/// Store reads kept briefly, for the hot paths (authentication, resolution) that would otherwise read the
+/// database on every request. An entry is served while it is younger than `ttl` and no change has been
+/// made through this server since it was read; so changes made here are seen at once, and changes made
+/// through another server within `ttl`.
+///
+/// Inlinable, so each use is specialized for its key and value types: this runs on every request, where
+/// generic dispatch would cost more than the lookup.
+public final class ReadCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    @usableFromInline struct Entry {
+        @usableFromInline var value: Value
+        @usableFromInline var generation: Int
+        @usableFromInline var expires: UInt64
+
+        @inlinable init(value: Value, generation: Int, expires: UInt64) {
+            self.value = value
+            self.generation = generation
+            self.expires = expires
+        }
+    }
+
+    @usableFromInline let entries = Mutex<[Key: Entry]>([:])
+    @usableFromInline let ttlNanoseconds: UInt64
+    @usableFromInline let changes: ChangeCounter
+    @usableFromInline let capacity: Int
+
+    public init(ttl: Double, changes: ChangeCounter, capacity: Int = 50_000) {
+        ttlNanoseconds = UInt64(ttl * 1_000_000_000)
+        self.changes = changes
+        self.capacity = capacity
+    }
+
+    @inlinable public func removeAll() {
+        entries.withLock { $0.removeAll(keepingCapacity: true) }
+    }
+
+    /// The cached value, else `load()`'s, which is kept unless it is nil.
+    @inlinable public func value(_ key: Key, load: () throws -> Value?) rethrows -> Value? {
+        let now = DispatchTime.now().uptimeNanoseconds
+        // Read before loading: a value loaded before a concurrent change is then stored as already stale.
+        let generation = changes.current
+        if let entry = entries.withLock({ $0[key] }), entry.generation == generation, entry.expires > now {
+            return entry.value
+        }
+        guard let loaded = try load() else { return nil }
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[key] = Entry(value: loaded, generation: generation, expires: now + ttlNanoseconds)
+        }
+        return loaded
+    }
+}

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# `make bench`: Keyward's resolve endpoint (authenticated, cache hit) side by side with nginx returning a
+# static 200 and an OpenBao KV v2 read, in one run on this machine, with wrk -t2 -c64. Writes
+# docs/benchmarks.md with absolute numbers and the ratios that matter. Not a test: nothing here fails on
+# a slow machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${BENCH_SECONDS:-10}
+scripts/install-deps.sh bench
+scripts/venv.sh
+swift build -c release --product keyward >/dev/null
+swift build -c release --product keyward-microbench >/dev/null
+bin=.build/release/keyward
+
+work=$(mktemp -d /tmp/keyward-bench.XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# nginx: a static 200, two workers (the same two cores wrk and everyone else share).
+nginx_port=$(free_port)
+mkdir -p "$work/nginx"
+cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes 2;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  server { listen 127.0.0.1:$nginx_port; location / { return 200 'ok'; } }
+}
+CONF
+nginx -c "$work/nginx/nginx.conf" -g 'daemon off;' &
+pids+=($!)
+
+# OpenBao dev server with one KV v2 secret.
+bao_port=$(free_port)
+.venv/bin/bao server -dev -dev-root-token-id=bench-root -dev-listen-address="127.0.0.1:$bao_port" >"$work/bao.log" 2>&1 &
+pids+=($!)
+
+# Keyward on SQLite with a built-in secret, a connection referencing it, and a runtime token.
+keyward_port=$(free_port)
+"$bin" serve --listen "127.0.0.1:$keyward_port" --data-dir "$work/keyward" --log-level warning >"$work/keyward.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$keyward_port/healthz" >/dev/null 2>&1 && curl -fsS "http://127.0.0.1:$bao_port/v1/sys/health" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+export KEYWARD_SERVER="http://127.0.0.1:$keyward_port" KEYWARD_TOKEN
+KEYWARD_TOKEN=$(cat "$work/keyward/operator-token")
+"$bin" workspace create --name bench >/dev/null
+"$bin" addon grant advanced_security --workspace 1 >/dev/null
+"$bin" project create --workspace 1 --name bench >/dev/null
+"$bin" secrets-management store set --workspace 1 --provider builtin >/dev/null
+echo '{"user":"etl","password":"bench-password"}' | "$bin" secret put --workspace 1 --name bench/db --value-file - >/dev/null
+"$bin" connection create --workspace 1 --project 1 --name db --type postgresql --field host=db --field 'user=${secret:bench/db#user}' \
+  --field 'password=${secret:bench/db#password}' >/dev/null
+runtime=$("$bin" token create --name bench --role runtime --workspace 1 --project 1 --output json | python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')
+curl -fsS -X POST -H "Authorization: Bearer $runtime" "$KEYWARD_SERVER/v1/connections/1/resolve" >/dev/null   # warm the cache
+curl -fsS -H "X-Vault-Token: bench-root" -X POST -d '{"data":{"password":"bench-password"}}' \
+  "http://127.0.0.1:$bao_port/v1/secret/data/bench/db" >/dev/null
+
+cat >"$work/resolve.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer $runtime"
+LUA
+run() {  # name, then wrk arguments; prints "requests/s p99(ms)"
+  local out
+  out=$(wrk -t2 -c64 -d"${duration}s" --latency "${@:2}")
+  echo "$out" >"$work/$1.wrk"
+  local rps p99
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+  echo "$rps $p99"
+}
+echo "nginx ..." >&2;            read -r nginx_rps nginx_p99 < <(run nginx "http://127.0.0.1:$nginx_port/")
+echo "keyward /healthz ..." >&2; read -r health_rps health_p99 < <(run health "$KEYWARD_SERVER/healthz")
+echo "keyward resolve ..." >&2;  read -r resolve_rps resolve_p99 < <(run resolve -s "$work/resolve.lua" "$KEYWARD_SERVER/v1/connections/1/resolve")
+echo "openbao kv read ..." >&2;  read -r bao_rps bao_p99 < <(run bao -H "X-Vault-Token: bench-root" "http://127.0.0.1:$bao_port/v1/secret/data/bench/db")
+errors=$(grep -h "Non-2xx" "$work"/*.wrk || true)
+micro=$(.build/release/keyward-microbench)
+
+ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
+cat >docs/benchmarks.md <<MD
+# Benchmarks
+
+Measured by \`make bench\` (bench/run.sh) on $(date -u +%Y-%m-%d), $(nproc) cores, one run, everything on this
+machine at once: wrk -t2 -c64 for ${duration} s against each server in turn. Absolute numbers vary between
+machines and runs; the ratios are what the goals are about.
+
+| target | requests/s | p99 |
+|---|---|---|
+| nginx 1.22 \`return 200\` (2 workers) | $nginx_rps | $nginx_p99 |
+| Keyward \`GET /healthz\` | $health_rps | $health_p99 |
+| Keyward \`POST /v1/connections/1/resolve\` (runtime token, 2 references, cache hit) | $resolve_rps | $resolve_p99 |
+| OpenBao 2.7.2 dev server, KV v2 read with a token | $bao_rps | $bao_p99 |
+
+| goal | measured |
+|---|---|
+| resolve ≥ 50 % of nginx's static 200 | **$(ratio "$resolve_rps * 100" "$nginx_rps") %** |
+| resolve ≥ 10× an OpenBao KV v2 read | **$(ratio "$resolve_rps" "$bao_rps")×** |
+| in-process cache hit ≤ 1 µs | **$micro** |
+
+${errors:+Non-2xx answers during the run: $errors}
+
+The resolve path per request: parse, authenticate (token cache), authorize, resolution plan (plan cache),
+cache hit per reference, substitute, encode JSON. Caches of tokens and plans are dropped by every change made
+through this server and expire after a second, so changes made through another server are seen within 1 s.
+MD
+cat docs/benchmarks.md
