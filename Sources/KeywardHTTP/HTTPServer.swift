@@ -7,7 +7,9 @@ public struct HTTPServerConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     /// 0 asks the kernel for a free port; `HTTPServer.port` then tells which.
     public var port: UInt16 = 8080
-    public var threads: Int = max(2, ProcessInfo.processInfo.activeProcessorCount)
+    /// Four per core: more than the cores, because a request whose secret is not cached waits on its
+    /// secrets manager on its worker thread, and measured fastest for cache hits too (docs/benchmarks.md).
+    public var threads: Int = min(64, max(4, 4 * ProcessInfo.processInfo.activeProcessorCount))
     public var maxBodyBytes: Int = 1 << 20
     public var connectionLimit: Int = 1024
     /// Closes a connection that sends nothing (headers, body, or a next request) for this long.

@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 import Synchronization
 
 /// Counts changes made through this server. Every write request moves it forward, which empties every
@@ -33,7 +34,8 @@ public final class ReadCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
         }
     }
 
-    @usableFromInline let entries = Mutex<[Key: Entry]>([:])
+    /// Under a reader-writer lock: hits (nearly every call) share it, so worker threads never queue on a hit.
+    @usableFromInline let entries = ReadWriteLocked<[Key: Entry]>([:])
     @usableFromInline let ttlNanoseconds: UInt64
     @usableFromInline let changes: ChangeCounter
     @usableFromInline let capacity: Int
@@ -45,7 +47,7 @@ public final class ReadCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
     }
 
     @inlinable public func removeAll() {
-        entries.withLock { $0.removeAll(keepingCapacity: true) }
+        entries.write { $0.removeAll(keepingCapacity: true) }
     }
 
     /// The cached value, else `load()`'s, which is kept unless it is nil.
@@ -53,14 +55,43 @@ public final class ReadCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
         let now = DispatchTime.now().uptimeNanoseconds
         // Read before loading: a value loaded before a concurrent change is then stored as already stale.
         let generation = changes.current
-        if let entry = entries.withLock({ $0[key] }), entry.generation == generation, entry.expires > now {
+        if let entry = entries.read({ $0[key] }), entry.generation == generation, entry.expires > now {
             return entry.value
         }
         guard let loaded = try load() else { return nil }
-        entries.withLock { entries in
+        entries.write { entries in
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
             entries[key] = Entry(value: loaded, generation: generation, expires: now + ttlNanoseconds)
         }
         return loaded
+    }
+}
+
+/// A value behind a POSIX reader-writer lock.
+@usableFromInline final class ReadWriteLocked<Value>: @unchecked Sendable {
+    @usableFromInline var value: Value
+    @usableFromInline let lock: UnsafeMutablePointer<pthread_rwlock_t>
+
+    @usableFromInline init(_ value: Value) {
+        self.value = value
+        lock = .allocate(capacity: 1)
+        pthread_rwlock_init(lock, nil)
+    }
+
+    deinit {
+        pthread_rwlock_destroy(lock)
+        lock.deallocate()
+    }
+
+    @inlinable func read<Result>(_ body: (Value) throws -> Result) rethrows -> Result {
+        pthread_rwlock_rdlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
+        return try body(value)
+    }
+
+    @inlinable func write<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        pthread_rwlock_wrlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
+        return try body(&value)
     }
 }
