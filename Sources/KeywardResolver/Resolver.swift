@@ -1,4 +1,5 @@
 import Foundation
+import Dispatch
 import KeywardCore
 import KeywardProviders
 import KeywardStorage
@@ -41,7 +42,19 @@ public final class Resolver: Sendable {
     /// plans on any change, and with the secrets of a store when that store is invalidated.
     let resolved: ReadCache<ConnectionID, ResolvedConnection>
 
-    public init(store: any Store, backends: [any SecretsBackend], cache: SecretCache = SecretCache(), changes: ChangeCounter = ChangeCounter()) {
+    public let metrics: Metrics
+    // The counters every resolution touches, looked up once.
+    private let resolvedOK: Counter, hits: Counter, misses: Counter, staleAnswers: Counter
+    private let duration: Histogram
+
+    public init(store: any Store, backends: [any SecretsBackend], cache: SecretCache = SecretCache(), changes: ChangeCounter = ChangeCounter(),
+                metrics: Metrics = Metrics()) {
+        self.metrics = metrics
+        resolvedOK = metrics.resolves.counter("ok")
+        hits = metrics.cache.counter("hit")
+        misses = metrics.cache.counter("miss")
+        staleAnswers = metrics.cache.counter("stale")
+        duration = metrics.resolveDuration.histogram()
         self.store = store
         plans = ReadCache(ttl: 1, changes: changes)
         resolved = ReadCache(ttl: 1, changes: changes)
@@ -52,6 +65,19 @@ public final class Resolver: Sendable {
     /// `refresh` reads every secret from its secrets manager instead of the cache (after a rotation).
     /// `refresh` reads every secret from its secrets manager instead of the cache (after a rotation).
     public func resolve(_ id: ConnectionID, in workspace: WorkspaceID, project: ProjectID, refresh: Bool = false) throws -> ResolvedConnection {
+        let started = DispatchTime.now().uptimeNanoseconds
+        do {
+            let result = try resolveCached(id, in: workspace, project: project, refresh: refresh)
+            resolvedOK.increment()
+            duration.observe(seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+            return result
+        } catch let error as KeywardError {
+            metrics.resolves.counter(error.code).increment()
+            throw error
+        }
+    }
+
+    private func resolveCached(_ id: ConnectionID, in workspace: WorkspaceID, project: ProjectID, refresh: Bool) throws -> ResolvedConnection {
         if refresh { return try render(id, in: workspace, project: project, refresh: true) }
         var fresh: ResolvedConnection?
         let memo = try resolved.value(id) {
@@ -66,6 +92,7 @@ public final class Resolver: Sendable {
         guard let recent = memo, recent.connection.workspaceID == workspace, recent.connection.projectID == project else {
             return try render(id, in: workspace, project: project, refresh: false)
         }
+        hits.increment(by: recent.references.count)
         return recent
     }
 
@@ -155,9 +182,34 @@ public final class Resolver: Sendable {
         }
         let context = SecretReadContext(workspaceID: workspace, projectID: project, store: secretStore)
         let key = SecretCache.Key(store: secretStore.id, storeRevision: secretStore.revision, name: reference.name, version: reference.version)
-        let (material, outcome) = try cache.value(key, refresh: refresh) { try backend.read(reference.name, version: reference.version, context: context) }
+        let (material, outcome) = try cache.value(key, refresh: refresh) {
+            // Every load is a miss, whether or not the secrets manager then answers.
+            misses.increment()
+            return try measured(secretStore, "read") { try backend.read(reference.name, version: reference.version, context: context) }
+        }
+        switch outcome {
+        case .hit: hits.increment()
+        case .miss: break
+        case .stale: staleAnswers.increment()
+        }
         let value = try material.parsed.select(reference.keyPath, secret: reference.name)
         return (value, Outcome(store: secretStore.id, cache: outcome, versionID: material.versionID))
+    }
+
+    /// Runs one call to a secrets manager, counted by store, provider, operation and outcome, and timed.
+    private func measured<T>(_ secretStore: SecretStore, _ operation: String, _ call: () throws -> T) throws -> T {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let provider = secretStore.provider.rawValue
+        defer { metrics.providerDuration.histogram(provider).observe(seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9) }
+        do {
+            let result = try call()
+            metrics.providerCalls.counter(String(secretStore.id.rawValue), provider, operation, "ok").increment()
+            return result
+        } catch {
+            let code = (error as? KeywardError)?.code ?? "unexpected"
+            metrics.providerCalls.counter(String(secretStore.id.rawValue), provider, operation, code).increment()
+            throw error
+        }
     }
 
     /// Drops cached values and credentials of one store (its configuration changed, or it was deleted).
@@ -171,7 +223,10 @@ public final class Resolver: Sendable {
         guard let backend = backends[secretStore.provider] else {
             return [StoreCheck("provider", .fail, "The \(secretStore.provider.rawValue) secrets manager is not enabled on this server.")]
         }
-        return backend.verify(context: SecretReadContext(workspaceID: secretStore.workspaceID, projectID: project, store: secretStore),
-                              sampleSecret: sampleSecret)
+        let checks = backend.verify(context: SecretReadContext(workspaceID: secretStore.workspaceID, projectID: project, store: secretStore),
+                                    sampleSecret: sampleSecret)
+        let outcome = checks.contains { $0.status == .fail } ? "fail" : "ok"
+        metrics.providerCalls.counter(String(secretStore.id.rawValue), secretStore.provider.rawValue, "verify", outcome).increment()
+        return checks
     }
 }

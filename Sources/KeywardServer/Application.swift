@@ -16,14 +16,27 @@ public final class Application: HTTPResponder {
     /// authorization and resolution.
     let changes = ChangeCounter()
 
+    let metrics = Metrics()
+    /// Requests by status class, looked up once: counted on every request.
+    private let statusClasses: [Counter]
+
     public init(store: any Store, logger: Logger, aws: AWSPlatform, backends: [any SecretsBackend], cache: SecretCache = SecretCache()) {
-        services = Services(store: store, logger: logger, resolver: Resolver(store: store, backends: backends, cache: cache, changes: changes),
+        let metrics = self.metrics
+        statusClasses = ["1xx", "2xx", "3xx", "4xx", "5xx"].map { metrics.requests.counter($0) }
+        services = Services(store: store, logger: logger, resolver: Resolver(store: store, backends: backends, cache: cache, changes: changes,
+                                                                             metrics: metrics),
                             aws: aws, builtin: backends.lazy.compactMap { $0 as? BuiltinSecretsBackend }.first)
         authorizer = Authorizer(store: store, changes: changes)
         router = Routes.all()
     }
 
     public func respond(to request: HTTPRequest) -> HTTPResponse {
+        let response = answer(request)
+        statusClasses[min(4, max(0, response.status / 100 - 1))].increment()
+        return response
+    }
+
+    private func answer(_ request: HTTPRequest) -> HTTPResponse {
         // HEAD is GET without a body; the server drops the body.
         let method = request.method == "HEAD" ? "GET" : request.method
         // Resolving and testing change nothing; every other non-GET may have, whatever its answer.

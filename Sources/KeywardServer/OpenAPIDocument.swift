@@ -36,6 +36,13 @@ enum OpenAPIDocument {
             "/healthz": .object(["get": op("health", "Liveness", public: true, ok: ref("Status"))]),
             "/readyz": .object(["get": op("ready", "Readiness: the database answers", public: true, ok: ref("Status"), errors: ["503"])]),
             "/openapi.json": .object(["get": op("openapi", "This document", public: true, ok: .object(["type": "object"]))]),
+            "/metrics": .object(["get": .object([
+                "operationId": "metrics", "summary": "Prometheus metrics: resolutions, cache results, secrets-manager calls, latencies",
+                "security": .array([]),
+                "responses": .object(["200": .object(["description": "Prometheus text format 0.0.4",
+                                                      "content": .object(["text/plain": .object(["schema": .object(["type": "string"])])])]),
+                                      "500": .object(["$ref": "#/components/responses/Problem500"])]),
+            ])]),
             "/v1/whoami": .object(["get": op("whoami", "The calling token", ok: ref("Token"))]),
             "/v1/workspaces": .object([
                 "post": op("createWorkspace", "Create a workspace (operator)", body: ref("NameRequest"), ok: ref("Workspace"), status: "201"),

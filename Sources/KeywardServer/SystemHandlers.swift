@@ -19,6 +19,12 @@ enum SystemHandlers {
         }
     }
 
+    /// Prometheus text format. Labels carry ids, provider kinds and error codes only, never names or values.
+    static func metrics(_ context: RequestContext) throws -> HTTPResponse {
+        HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
+                     body: Array(context.services.resolver.metrics.exposition().utf8))
+    }
+
     static func openAPI(_ context: RequestContext) throws -> HTTPResponse {
         HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: OpenAPIDocument.json)
     }

@@ -105,3 +105,30 @@ import Testing
         #expect(f.call("GET", f.secrets).items.isEmpty)
     }
 }
+
+extension BuiltinSecretsAPITests {
+    @Test func metricsCountResolutionsCacheResultsAndProviderCalls() throws {
+        let f = try Fixture(.sqlite)
+        f.call("POST", f.secrets, #"{"name":"prod/db","value":"{\"password\":\"canary-metrics\"}"}"#)
+        let ok = f.call("POST", "/v1/workspaces/\(f.ws)/projects/\(f.p)/connections",
+                        #"{"name":"a","type":"generic","fields":{"p":"${secret:prod/db#password}"}}"#).int("id")
+        let broken = f.call("POST", "/v1/workspaces/\(f.ws)/projects/\(f.p)/connections",
+                            #"{"name":"b","type":"generic","fields":{"p":"${secret:missing}"}}"#).int("id")
+        #expect(f.resolve(ok).status == 200)
+        #expect(f.resolve(ok).status == 200)
+        #expect(f.resolve(broken).status == 424)
+
+        let reply = f.api.call("GET", "/metrics", token: nil)
+        #expect(reply.status == 200)
+        let text = String(decoding: reply.body, as: UTF8.self)
+        #expect(text.contains(#"keyward_resolves_total{outcome="ok"} 2"#))
+        #expect(text.contains(#"keyward_resolves_total{outcome="secret_not_found"} 1"#))
+        #expect(text.contains(#"keyward_secret_cache_total{result="miss"} 2"#))
+        #expect(text.contains(#"keyward_secret_cache_total{result="hit"} 1"#))
+        #expect(text.contains(#"keyward_provider_calls_total{store="1",provider="builtin",operation="read",outcome="ok"} 1"#))
+        #expect(text.contains(#"keyward_provider_calls_total{store="1",provider="builtin",operation="read",outcome="secret_not_found"} 1"#))
+        #expect(text.contains(#"keyward_resolve_duration_seconds_count 2"#))
+        #expect(text.contains(#"keyward_http_requests_total{class="4xx"} 1"#))
+        #expect(!text.contains("canary") && !text.contains("prod/db"))
+    }
+}
