@@ -87,6 +87,7 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case referencesMigrated = "secrets.references.migrate"
     case builtinSecretPut = "secrets.builtin.put"
     case builtinSecretDeleted = "secrets.builtin.delete"
+    case cacheInvalidated = "secrets.cache.invalidate"
 }
 
 /// What `GET …/audit` filters by; every member is optional.

@@ -93,14 +93,21 @@ public struct StoreSettings: Sendable, Equatable, Codable {
             }
             values[key] = text
         }
+        // Every provider: how long resolved values stay cached.
+        if let ttl = values["cache_ttl_seconds"] {
+            guard let seconds = Int(ttl), String(seconds) == ttl, (0...86_400).contains(seconds) else {
+                throw KeywardError.invalidField("settings.cache_ttl_seconds", "must be a whole number of seconds from 0 to 86400",
+                                                hint: "0 turns caching off (concurrent reads still share one call); the default is 300.")
+            }
+        }
         switch provider {
         case .builtin:
-            if let key = values.keys.sorted().first {
-                throw KeywardError.invalidField("settings.\(key)", "the built-in store takes no settings",
+            if let key = values.keys.sorted().first(where: { $0 != "cache_ttl_seconds" }) {
+                throw KeywardError.invalidField("settings.\(key)", "the built-in store takes no settings but cache_ttl_seconds",
                                                 hint: "Send \"settings\": {} or leave it out.")
             }
         case .awsSecretsManager:
-            let known: Set<String> = ["region", "role_arn", "secret_name_prefix", "secret_arns", "kms_key_arn"]
+            let known: Set<String> = ["region", "role_arn", "secret_name_prefix", "secret_arns", "kms_key_arn", "cache_ttl_seconds"]
             if let key = values.keys.sorted().first(where: { !known.contains($0) }) {
                 throw KeywardError.invalidField("settings.\(key.prefix(64))", "is not an AWS Secrets Manager setting",
                                                 hint: "Known settings: \(known.sorted().joined(separator: ", ")).")
@@ -133,6 +140,9 @@ public struct StoreSettings: Sendable, Equatable, Codable {
         }
         self.values = values
     }
+
+    /// How long this store's values stay cached, when set (`cache_ttl_seconds`).
+    public var cacheTTL: Double? { values["cache_ttl_seconds"].flatMap(Double.init) }
 
     /// The ARNs of the secrets the permission policy is limited to, when the admin names them.
     public var secretARNs: [String] {

@@ -43,13 +43,15 @@ public final class Resolver: Sendable {
     let resolved: ReadCache<ConnectionID, ResolvedConnection>
 
     public let metrics: Metrics
+    public let breaker: CircuitBreaker
     // The counters every resolution touches, looked up once.
     private let resolvedOK: Counter, hits: Counter, misses: Counter, staleAnswers: Counter
     private let duration: Histogram
 
     public init(store: any Store, backends: [any SecretsBackend], cache: SecretCache = SecretCache(), changes: ChangeCounter = ChangeCounter(),
-                metrics: Metrics = Metrics()) {
+                metrics: Metrics = Metrics(), breaker: CircuitBreaker = CircuitBreaker()) {
         self.metrics = metrics
+        self.breaker = breaker
         resolvedOK = metrics.resolves.counter("ok")
         hits = metrics.cache.counter("hit")
         misses = metrics.cache.counter("miss")
@@ -182,7 +184,7 @@ public final class Resolver: Sendable {
         }
         let context = SecretReadContext(workspaceID: workspace, projectID: project, store: secretStore)
         let key = SecretCache.Key(store: secretStore.id, storeRevision: secretStore.revision, name: reference.name, version: reference.version)
-        let (material, outcome) = try cache.value(key, refresh: refresh) {
+        let (material, outcome) = try cache.value(key, refresh: refresh, ttl: secretStore.settings.cacheTTL) {
             // Every load is a miss, whether or not the secrets manager then answers.
             misses.increment()
             return try measured(secretStore, "read") { try backend.read(reference.name, version: reference.version, context: context) }
@@ -197,26 +199,50 @@ public final class Resolver: Sendable {
     }
 
     /// Runs one call to a secrets manager, counted by store, provider, operation and outcome, and timed.
+    /// Runs one call to a secrets manager through the store's circuit breaker, counted and timed.
     private func measured<T>(_ secretStore: SecretStore, _ operation: String, _ call: () throws -> T) throws -> T {
-        let started = DispatchTime.now().uptimeNanoseconds
         let provider = secretStore.provider.rawValue
+        let store = String(secretStore.id.rawValue)
+        do {
+            try breaker.admit(secretStore.id)
+        } catch {
+            metrics.providerCalls.counter(store, provider, operation, "circuit_open").increment()
+            throw error
+        }
+        let started = DispatchTime.now().uptimeNanoseconds
         defer { metrics.providerDuration.histogram(provider).observe(seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9) }
         do {
             let result = try call()
-            metrics.providerCalls.counter(String(secretStore.id.rawValue), provider, operation, "ok").increment()
+            breaker.record(secretStore.id, error: nil)
+            metrics.providerCalls.counter(store, provider, operation, "ok").increment()
             return result
         } catch {
-            let code = (error as? KeywardError)?.code ?? "unexpected"
-            metrics.providerCalls.counter(String(secretStore.id.rawValue), provider, operation, code).increment()
+            let keyward = error as? KeywardError
+            breaker.record(secretStore.id, error: keyward ?? .providerUnavailable("unexpected failure"))
+            metrics.providerCalls.counter(store, provider, operation, keyward?.code ?? "unexpected").increment()
             throw error
         }
     }
 
     /// Drops cached values and credentials of one store (its configuration changed, or it was deleted).
     public func invalidate(store id: StoreID) {
-        cache.invalidate { $0.store == id }
+        invalidate(stores: [id], secret: nil)
+    }
+
+    /// Drops cached values of `stores` (only those of `secret` when given), the resolved connections kept
+    /// for a second, and, for whole stores, their cached credentials and circuit state. Returns how many
+    /// cached values were dropped.
+    @discardableResult
+    public func invalidate(stores: Set<StoreID>, secret: String?) -> Int {
+        let dropped = cache.invalidate { stores.contains($0.store) && (secret == nil || $0.name == secret) }
         resolved.removeAll()
-        for backend in backends.values { backend.forget(store: id) }
+        if secret == nil {
+            for id in stores {
+                breaker.reset(id)
+                for backend in backends.values { backend.forget(store: id) }
+            }
+        }
+        return dropped
     }
 
     public func verify(_ secretStore: SecretStore, project: ProjectID?, sampleSecret: String?) -> [StoreCheck] {

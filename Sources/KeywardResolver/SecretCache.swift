@@ -69,7 +69,8 @@ public final class SecretCache: Sendable {
 
     /// The value for `key`: from memory while fresh, else from `load`. `refresh` skips fresh and negative
     /// entries and loads (still joining a load already in flight), for a check that must see the source now.
-    public func value(_ key: Key, refresh: Bool = false, load: () throws -> SecretMaterial) throws -> (SecretMaterial, CacheOutcome) {
+    public func value(_ key: Key, refresh: Bool = false, ttl: TimeInterval? = nil,
+                      load: () throws -> SecretMaterial) throws -> (SecretMaterial, CacheOutcome) {
         let slot = slots.withLock { slots in
             if let slot = slots[key] { return slot }
             let slot = Slot()
@@ -113,7 +114,7 @@ public final class SecretCache: Sendable {
         case .success(let material):
             slot.material = material
             slot.negative = nil
-            slot.expiresAt = clock().addingTimeInterval(policy.ttl * (0.9 + 0.2 * random()))
+            slot.expiresAt = clock().addingTimeInterval((ttl ?? policy.ttl) * (0.9 + 0.2 * random()))
             return (material, .miss)
         case .failure(let error):
             slot.lastFailure = (slot.generation + 1, error)
@@ -131,9 +132,15 @@ public final class SecretCache: Sendable {
         throw error
     }
 
-    /// Drops every entry `matches` selects; loads in flight finish but their slots are no longer reachable.
-    public func invalidate(where matches: (Key) -> Bool) {
-        slots.withLock { slots in slots = slots.filter { !matches($0.key) } }
+    /// Drops every entry `matches` selects and returns how many; loads in flight finish but their slots
+    /// are no longer reachable.
+    @discardableResult
+    public func invalidate(where matches: (Key) -> Bool) -> Int {
+        slots.withLock { slots in
+            let before = slots.count
+            slots = slots.filter { !matches($0.key) }
+            return before - slots.count
+        }
     }
 
     public var count: Int { slots.withLock { $0.count } }

@@ -117,6 +117,14 @@ enum OpenAPIDocument {
                 "parameters": .array([idParam("workspace"), idParam("project")]),
                 "post": op("verifyProjectStore", "Check step by step that the project's store works: AssumeRole with and without the External ID, and optionally reading a sample secret (project admin)", body: ref("VerifyStoreRequest"), bodyRequired: false, ok: ref("StoreVerification")),
             ]),
+            "\(ws)/secrets-management/cache/invalidate": .object([
+                "parameters": .array([idParam("workspace")]),
+                "post": op("invalidateWorkspaceCache", "Drop cached secrets of the workspace, of one project (project_id), or of one secret (secret); audited (workspace admin)", body: ref("InvalidateCacheRequest"), bodyRequired: false, ok: ref("CacheInvalidation")),
+            ]),
+            "\(project)/secrets-management/cache/invalidate": .object([
+                "parameters": .array([idParam("workspace"), idParam("project")]),
+                "post": op("invalidateProjectCache", "Drop cached secrets of the project, or of one secret (secret); audited (project admin)", body: ref("InvalidateProjectCacheRequest"), bodyRequired: false, ok: ref("CacheInvalidation")),
+            ]),
             "\(project)/secrets-management/migrate": .object([
                 "parameters": .array([idParam("workspace"), idParam("project")]),
                 "post": op("migrateReferences", "Rebind the project's broken references to the store that serves it now, each only if it resolves there; a dry run unless dry_run is false (project admin)", body: ref("MigrateRequest"), bodyRequired: false, ok: ref("Migration"), errors: ["409"]),
@@ -261,6 +269,13 @@ enum OpenAPIDocument {
         return "^(\(body)|\\$\\{\(body)\\})$"
     }()
 
+    static let secretName: JSONValue = .object(["type": "string", "minLength": 1, "maxLength": 512, "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"])
+
+    static let cacheTTL: JSONValue = .object([
+        "type": "string", "description": "Seconds resolved values stay cached, 0 to 86400 (default 300)",
+        "pattern": "^(0|[1-9][0-9]{0,3}|[1-7][0-9]{4}|8[0-5][0-9]{3}|86[0-3][0-9]{2}|86400)$",
+    ])
+
     static let id: JSONValue = .object(["type": "integer", "minimum": 1, "maximum": .number(9_007_199_254_740_991)])
     static let nullableID: JSONValue = .object(["type": .array(["integer", "null"]), "minimum": 1])
     static let timestamp: JSONValue = .object(["type": "string", "format": "date-time"])
@@ -304,12 +319,13 @@ enum OpenAPIDocument {
                                   required: ["id", "workspace_id", "project_id", "provider", "settings", "revision", "created_at", "updated_at"]),
             "PutStoreRequest": .object(["oneOf": [
                 object(["provider": enumeration(["builtin"]),
-                        "settings": .object(["type": "object", "maxProperties": 0])], required: ["provider"]),
+                        "settings": object(["cache_ttl_seconds": cacheTTL], required: [])], required: ["provider"]),
                 object(["provider": enumeration(["aws_secrets_manager"]),
                         "settings": object(["region": .object(["type": "string", "pattern": "^[a-z]{1,12}(-[a-z]{1,12}){1,2}-[0-9]{1,2}$"]),
                                             "role_arn": .object(["type": "string", "maxLength": 550,
                                                                  "pattern": .string("^arn:(\(AWSRoleARN.partitions.sorted().joined(separator: "|"))):iam::[0-9]{12}:role/([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,64}$")]),
                                             "kms_key_arn": .object(["type": "string", "pattern": "^arn:[a-z-]+:kms:", "maxLength": 2048]),
+                                            "cache_ttl_seconds": cacheTTL,
                                             "secret_arns": .object(["type": "string", "description": "Comma-separated Secrets Manager ARNs the permission policy is limited to",
                                                                     "pattern": .string("^\(secretARN)( ?, ?\(secretARN)){0,99}$")]),
                                             "secret_name_prefix": .object(["type": "string", "pattern": "^[A-Za-z0-9/_+=.@:-]{1,512}$"])],
@@ -402,6 +418,10 @@ enum OpenAPIDocument {
                                                                                          "hint": .object(["type": "string"])],
                                                                                         required: ["name", "status", "detail"])])],
                                      required: ["ok", "steps"]),
+            "InvalidateCacheRequest": object(["project_id": id, "secret": secretName], required: []),
+            "InvalidateProjectCacheRequest": object(["secret": secretName], required: []),
+            "CacheInvalidation": object(["store_ids": .object(["type": "array", "items": id]), "entries_dropped": .object(["type": "integer", "minimum": 0])],
+                                        required: ["store_ids", "entries_dropped"]),
             "CheckReferenceRequest": object(["reference": .object(["type": "string", "minLength": 8, "maxLength": 2000,
                                                                    "pattern": .string(referencePattern),
                                                                    "description": "secret:NAME[#KEY…][?stage=…|?version=…], with or without ${…}"])],

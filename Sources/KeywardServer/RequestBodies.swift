@@ -77,3 +77,10 @@ struct PutSecretBody: RequestBody {
     let value: String
     enum CodingKeys: String, CodingKey, CaseIterable { case name, value }
 }
+
+/// Which cached secrets to drop: all of the workspace's (or of one project), or one secret's.
+struct InvalidateCacheBody: RequestBody {
+    let projectID: Int64?
+    let secret: String?
+    enum CodingKeys: String, CodingKey, CaseIterable { case projectID = "project_id", secret }
+}

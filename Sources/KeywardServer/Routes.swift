@@ -57,6 +57,10 @@ enum Routes {
         add(.POST, "\(secrets)/verify", "verifyWorkspaceStore", .workspace(.administerWorkspace, addon: security), AWSSetupHandlers.verifyWorkspace)
         add(.GET, "\(projectSecrets)/aws-setup", "getProjectAWSSetup", .project(.readProject, addon: security), AWSSetupHandlers.projectSetup)
         add(.POST, "\(projectSecrets)/verify", "verifyProjectStore", .project(.administerProject, addon: security), AWSSetupHandlers.verifyProject)
+        add(.POST, "\(secrets)/cache/invalidate", "invalidateWorkspaceCache", .workspace(.administerWorkspace, addon: security),
+            CacheHandlers.invalidateWorkspace)
+        add(.POST, "\(projectSecrets)/cache/invalidate", "invalidateProjectCache", .project(.administerProject, addon: security),
+            CacheHandlers.invalidateProject)
         add(.POST, "\(projectSecrets)/migrate", "migrateReferences", .project(.administerProject, addon: security), MigrationHandlers.migrate)
         add(.POST, "\(project)/references/check", "checkReference", .project(.writeConnections, addon: security), ResolveHandlers.check)
         add(.POST, "/v1/connections/{connection}/resolve", "resolveConnection", .connection(.resolve), ResolveHandlers.resolve)

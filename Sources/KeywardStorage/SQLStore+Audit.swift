@@ -21,6 +21,13 @@ extension SQLStore {
                   .text(outcome), .text(try encodeJSON(details)), .text(actor.requestID)])
     }
 
+    public func recordAudit(in workspace: WorkspaceID, action: AuditAction, project: ProjectID?, details: [String: JSONValue],
+                            by actor: Actor) throws {
+        try write { connection in
+            try Self.appendAudit(connection, workspace: workspace, actor: actor, action: action, project: project, store: nil, details: details)
+        }
+    }
+
     public func listAudit(in workspace: WorkspaceID, _ filter: AuditFilter, _ request: PageRequest) throws -> Page<AuditEvent> {
         var conditions = ["workspace_id = ?"]
         var parameters: [SQLValue] = [.integer(workspace.rawValue)]

@@ -94,6 +94,8 @@ public protocol Store: Sendable {
     func rewrapBuiltinDataKeys(_ changes: [(old: BuiltinDataKey, masterKeyID: String, wrappedKey: String)]) throws
 
     // Audit trail
+    /// Records an action that changes nothing in the database (for example dropping cached secrets).
+    func recordAudit(in workspace: WorkspaceID, action: AuditAction, project: ProjectID?, details: [String: JSONValue], by actor: Actor) throws
     func listAudit(in workspace: WorkspaceID, _ filter: AuditFilter, _ page: PageRequest) throws -> Page<AuditEvent>
 
     /// A cheap round trip, for readiness checks.

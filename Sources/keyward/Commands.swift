@@ -407,6 +407,14 @@ enum CommandTable {
                               view: .resource([.init("DELETED", "deleted"), .init("VERSIONS", "versions")]),
                               confirmation: "Delete '\(name)' and all its versions? References to it stop resolving.")
         },
+        Command(path: ["secrets-management", "cache", "invalidate"],
+                summary: "Drop cached secrets so the next resolution reads the secrets manager: the workspace's, one project's (--project), or one secret's (--secret).",
+                options: [("workspace", "Workspace id*"), ("project", "Only this project"), ("secret", "Only this secret (name or ARN)")]) { a in
+            var body: [String: Any] = [:]
+            if let secret = a.value("secret") { body["secret"] = secret }
+            return APIRequest(method: "POST", path: "\(try secretsPath(a, project: try a.positiveID("project")))/cache/invalidate", body: body,
+                              view: .resource([.init("STORES", "store_ids"), .init("ENTRIES DROPPED", "entries_dropped")]))
+        },
         Command(path: ["reference", "check"],
                 summary: "Check that a reference (secret:NAME[#key][?stage=…]) resolves in the project's store now, without showing the value.",
                 positionals: ["reference"], options: [("workspace", "Workspace id*"), ("project", "Project id*")]) { a in

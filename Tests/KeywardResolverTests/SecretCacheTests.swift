@@ -143,3 +143,19 @@ extension SecretCacheTests {
         #expect(try cache.value(missing, refresh: true) { loads.next() }.0.value == "v3")
     }
 }
+
+extension SecretCacheTests {
+    @Test func aStoreMayChooseItsOwnTTL() throws {
+        let cache = self.cache, loads = Loads()
+        _ = try cache.value(key, ttl: 10) { loads.next() }
+        clock.advance(9)
+        #expect(try cache.value(key, ttl: 10) { loads.next() }.1 == .hit)
+        clock.advance(3)
+        #expect(try cache.value(key, ttl: 10) { loads.next() }.1 == .miss)
+        // 0 keeps nothing: every read asks the secrets manager.
+        var other = key
+        other.name = "uncached"
+        _ = try cache.value(other, ttl: 0) { loads.next() }
+        #expect(try cache.value(other, ttl: 0) { loads.next() }.1 == .miss)
+    }
+}

@@ -272,6 +272,37 @@ struct AWSSecretsManagementAPITests {
         #expect(f.call("POST", "\(f.settings(f.b))/migrate").status == 200)
     }
 
+    /// After a rotation outside Keyward, dropping the cache (per secret, per project, per workspace) makes the
+    /// next resolution read AWS again; it is audited, and project admins may only drop their project's.
+    @Test func invalidationDropsCachedSecretsOnDemand() throws {
+        let f = try Fixture(aws)
+        let role = try f.roleFromGuide(f.a)
+        f.setStore(f.a, roleARN: role)
+        let secret = MotoAWS.unique("rotated-outside")
+        _ = try aws.createSecret(secret, "first")
+        let id = f.connection(f.a, #"{"password":"${secret:\#(secret)}"}"#)
+        func password() -> String? { (f.resolve(id, project: f.a).json["fields"] as? [String: Any])?["password"] as? String }
+        #expect(password() == "first")
+        _ = try aws.putSecretValue(secret, "second")
+        #expect(password() == "first")
+
+        let projectAdmin = f.api.token(.projectAdmin, ws: f.ws, project: f.a)
+        let dropped = f.call("POST", "\(f.settings(f.a))/cache/invalidate", #"{"secret":"\#(secret)"}"#, token: projectAdmin)
+        #expect(dropped.status == 200)
+        #expect(dropped.int("entries_dropped") == 1)
+        #expect(password() == "second")
+        #expect(f.call("POST", "\(f.settings(f.b))/cache/invalidate", token: projectAdmin).status == 403)
+        #expect(f.call("POST", "/v1/workspaces/\(f.ws)/secrets-management/cache/invalidate", token: projectAdmin).status == 403)
+
+        _ = try aws.putSecretValue(secret, "third")
+        let everything = f.call("POST", "/v1/workspaces/\(f.ws)/secrets-management/cache/invalidate")
+        #expect(everything.status == 200)
+        #expect((everything.json["store_ids"] as? [Any])?.count == 2)
+        #expect(password() == "third")
+        let audit = f.call("GET", "/v1/workspaces/\(f.ws)/audit", query: ["action": "secrets.cache.invalidate"])
+        #expect(audit.items.count == 2)
+    }
+
     @Test func onlyRuntimeTokensOfTheProjectResolve() throws {
         let f = try Fixture(aws)
         let id = f.connection(f.a, #"{"host":"h"}"#)
