@@ -12,6 +12,8 @@ public struct Router<Route: Sendable>: Sendable {
     /// The entries' paths and methods again, in a plain (non-generic) array: matching scans these on every
     /// request, and scanning generic entries would copy each one through its value witness.
     private var shapes: [(path: PathPattern, method: HTTPMethod)] = []
+    /// Route indices by segment count: a path is only compared with patterns of its own length.
+    private var bySegmentCount: [Int: [Int]] = [:]
 
     public init() {}
 
@@ -20,6 +22,7 @@ public struct Router<Route: Sendable>: Sendable {
         precondition(!entries.contains { $0.method == method && $0.path == path }, "duplicate route \(method) \(pattern)")
         entries.append(Entry(method: method, pattern: pattern, route: route, path: path))
         shapes.append((path, method))
+        bySegmentCount[path.segments.count, default: []].append(shapes.count - 1)
     }
 
     public enum Match {
@@ -32,7 +35,8 @@ public struct Router<Route: Sendable>: Sendable {
     public func match(method: String, path: String) -> Match {
         let parts = PathPattern.split(path)
         var allowed: [HTTPMethod] = []
-        for (index, shape) in shapes.enumerated() where shape.path.matchesLiterals(parts) {
+        for index in bySegmentCount[parts.count] ?? [] where shapes[index].path.matchesLiterals(parts) {
+            let shape = shapes[index]
             if shape.method.rawValue == method {
                 let entry = entries[index]
                 return .found(entry.route, parameters: shape.path.bind(parts), pattern: entry.pattern)

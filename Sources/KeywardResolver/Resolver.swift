@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Dispatch
 import KeywardCore
 import KeywardProviders
@@ -21,6 +22,9 @@ public struct ResolvedConnection: Sendable {
     public var connection: Connection
     public var fields: [String: JSONValue]
     public var references: [ResolvedReference]
+    /// Names this rendering: answers that carry the same number are the same answer, so whatever was
+    /// derived from one (its encoded form) can be reused for the other.
+    public var rendering: UInt64 = 0
     /// At least one value came from an expired cache entry because the secrets manager was failing.
     public var stale: Bool { references.contains { $0.cache == .stale } }
 }
@@ -44,6 +48,7 @@ public final class Resolver: Sendable {
 
     public let metrics: Metrics
     public let breaker: CircuitBreaker
+    private let renderings = Atomic<UInt64>(0)
     // The counters every resolution touches, looked up once.
     private let resolvedOK: Counter, hits: Counter, misses: Counter, staleAnswers: Counter
     private let duration: Histogram
@@ -88,6 +93,7 @@ public final class Resolver: Sendable {
             // Kept as the next callers will see it: every value then comes from the cache.
             var kept = rendered
             for index in kept.references.indices { kept.references[index].cache = .hit }
+            kept.rendering = renderings.add(1, ordering: .relaxed).newValue
             return rendered.stale ? nil : kept
         }
         if let fresh { return fresh }

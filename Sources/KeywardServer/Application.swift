@@ -25,7 +25,8 @@ public final class Application: HTTPResponder {
         statusClasses = ["1xx", "2xx", "3xx", "4xx", "5xx"].map { metrics.requests.counter($0) }
         services = Services(store: store, logger: logger, resolver: Resolver(store: store, backends: backends, cache: cache, changes: changes,
                                                                              metrics: metrics),
-                            aws: aws, builtin: backends.lazy.compactMap { $0 as? BuiltinSecretsBackend }.first)
+                            aws: aws, builtin: backends.lazy.compactMap { $0 as? BuiltinSecretsBackend }.first,
+                            encodedResolutions: ReadCache(ttl: 1, changes: changes))
         authorizer = Authorizer(store: store, changes: changes)
         router = Routes.all()
     }

@@ -16,9 +16,21 @@ enum ResolveHandlers {
         default: throw KeywardError.invalidField("refresh", "must be true or false")
         }
         let resolved = try context.services.resolver.resolve(id, in: context.workspaceID, project: context.projectID, refresh: refresh)
+        // A connection kept by the resolver is answered with the bytes already written for it.
+        let body: [UInt8]
+        if resolved.rendering != 0 {
+            let cache = context.services.encodedResolutions
+            if let written = cache.value(id, load: { nil }), written.0 == resolved.rendering {
+                body = written.1
+            } else {
+                body = Self.body(resolved)
+                cache.set(id, (resolved.rendering, body))
+            }
+        } else {
+            body = Self.body(resolved)
+        }
         // The body holds secret values: no intermediary may keep it.
-        return HTTPResponse(status: 200, headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store")],
-                            body: Self.body(resolved))
+        return HTTPResponse(status: 200, headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store")], body: body)
     }
 
     /// The answer, written directly as JSON with its keys in sorted order: this is the hot path, where

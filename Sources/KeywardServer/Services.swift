@@ -12,4 +12,6 @@ struct Services: Sendable {
     let aws: AWSPlatform
     /// The built-in store, for writing its secrets; nil on a server without one.
     let builtin: BuiltinSecretsBackend?
+    /// The encoded answer of each connection the resolver keeps, tagged with its rendering.
+    let encodedResolutions: ReadCache<ConnectionID, (UInt64, [UInt8])>
 }

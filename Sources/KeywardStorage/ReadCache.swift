@@ -46,6 +46,13 @@ public final class ReadCache<Key: Hashable & Sendable, Value: Sendable>: Sendabl
         self.capacity = capacity
     }
 
+    /// Replaces the entry for `key` with a value derived from data read under the current generation.
+    @inlinable public func set(_ key: Key, _ value: Value) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let generation = changes.current
+        entries.write { $0[key] = Entry(value: value, generation: generation, expires: now + ttlNanoseconds) }
+    }
+
     @inlinable public func removeAll() {
         entries.write { $0.removeAll(keepingCapacity: true) }
     }
