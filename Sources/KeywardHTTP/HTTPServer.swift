@@ -189,7 +189,9 @@ public final class HTTPServer: @unchecked Sendable {
         }
         _ = MHD_add_response_header(mhdResponse, "X-Request-Id", requestID)
         _ = MHD_add_response_header(mhdResponse, "X-Content-Type-Options", "nosniff")
-        _ = MHD_add_response_header(mhdResponse, "Cache-Control", "no-store")
+        if !response.headers.contains(where: { $0.0 == "Cache-Control" }) {
+            _ = MHD_add_response_header(mhdResponse, "Cache-Control", "no-store")
+        }
         return MHD_queue_response(connection, UInt32(response.status), mhdResponse)
     }
 
@@ -218,7 +220,18 @@ final class ValueBox {
 private let collectValue: MHD_KeyValueIterator = { context, _, key, value in
     guard let context, let key else { return .YES }
     let box = Unmanaged<ValueBox>.fromOpaque(context).takeUnretainedValue()
-    let name = String(cString: key).lowercased()
+    // Header names are ASCII: lower-case them bytewise (String.lowercased() is Unicode-aware and slow).
+    let name = String(unsafeUninitializedCapacity: strlen(key)) { buffer in
+        var count = 0
+        var pointer = key
+        while pointer.pointee != 0 {
+            let byte = UInt8(bitPattern: pointer.pointee)
+            buffer[count] = byte >= 65 && byte <= 90 ? byte + 32 : byte
+            count += 1
+            pointer += 1
+        }
+        return count
+    }
     let text = value.map { String(cString: $0) } ?? ""
     if let existing = box.values[name] { box.values[name] = existing + ", " + text } else { box.values[name] = text }
     return .YES
