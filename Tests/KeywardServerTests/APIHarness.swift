@@ -30,12 +30,22 @@ final class APIHarness {
 
     /// `aws`: the platform identity to use against moto; without it AWS is unconfigured, as on a server
     /// with no AWS credentials.
-    init(engine: StoreEngine = .sqlite, aws: (MotoAWS, MotoAWS.Platform)? = nil, externalIDPrefix: String = "keyward") throws {
+    init(engine: StoreEngine = .sqlite, aws: (MotoAWS, MotoAWS.Platform)? = nil, externalIDPrefix: String = "keyward",
+         awsTransport: (any AWSTransport)? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyward-api-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         (store, cleanup) = try engine.open()
         let environment = aws.map { moto, platform in moto.environment(platform) } ?? [:]
-        let platform = AWSPlatform(processEnvironment: environment, externalIDPrefix: try ExternalIDPrefix(externalIDPrefix))
+        let prefix = try ExternalIDPrefix(externalIDPrefix)
+        let platform: AWSPlatform
+        if let awsTransport {
+            // The given transport (for example one that can cut the network), fast retries.
+            platform = AWSPlatform(environment: Result { try AWSEnvironment.load(environment: environment, home: nil) }.mapError { $0 as! KeywardError },
+                                   client: AWSClient(transport: awsTransport, retry: AWSRetryPolicy(maxAttempts: 2, base: 0.01, cap: 0.02, timeout: 10)),
+                                   externalIDPrefix: prefix)
+        } else {
+            platform = AWSPlatform(processEnvironment: environment, externalIDPrefix: prefix)
+        }
         app = Application(store: store, logger: Logger(minimumLevel: .error, sink: Silent()), aws: platform,
                           backends: [AWSSecretsManagerBackend(platform: platform),
                                      BuiltinSecretsBackend(store: store, keyring: try MasterKeyring.load(

@@ -20,10 +20,10 @@ struct AWSSecretsManagementAPITests {
         let ws: Int64, a: Int64, b: Int64
         let admin: String
 
-        init(_ aws: MotoAWS, engine: StoreEngine = .sqlite) throws {
+        init(_ aws: MotoAWS, engine: StoreEngine = .sqlite, transport: (any AWSTransport)? = nil) throws {
             self.aws = aws
             platform = try aws.createPlatformUser()
-            api = try APIHarness(engine: engine, aws: (aws, platform), externalIDPrefix: "workato")
+            api = try APIHarness(engine: engine, aws: (aws, platform), externalIDPrefix: "workato", awsTransport: transport)
             ws = api.workspace()
             #expect(api.op("PUT", "/v1/workspaces/\(ws)/addons/advanced_security").status == 200)
             a = api.project(ws, "A")
@@ -55,8 +55,8 @@ struct AWSSecretsManagementAPITests {
             return try aws.createRole(trustPolicy: try #require(guide["trust_policy"]))
         }
 
-        func connection(_ p: Int64, _ fields: String) -> Int64 {
-            call("POST", "/v1/workspaces/\(ws)/projects/\(p)/connections", #"{"name":"db","type":"postgresql","fields":\#(fields)}"#).int("id")
+        func connection(_ p: Int64, _ fields: String, name: String = "db") -> Int64 {
+            call("POST", "/v1/workspaces/\(ws)/projects/\(p)/connections", #"{"name":"\#(name)","type":"postgresql","fields":\#(fields)}"#).int("id")
         }
 
         func resolve(_ connection: Int64, project p: Int64) -> APIHarness.Reply {
@@ -301,6 +301,51 @@ struct AWSSecretsManagementAPITests {
         #expect(password() == "third")
         let audit = f.call("GET", "/v1/workspaces/\(f.ws)/audit", query: ["action": "secrets.cache.invalidate"])
         #expect(audit.items.count == 2)
+    }
+
+    /// The network to AWS, which a test can cut: the real moto answers while it is up.
+    final class CuttableTransport: AWSTransport, @unchecked Sendable {
+        let real = URLSessionTransport()
+        private let lock = NSLock()
+        private var cut = false
+        func setCut(_ value: Bool) { lock.withLock { cut = value } }
+
+        func send(_ request: AWSHTTPRequest, timeout: TimeInterval) throws -> AWSHTTPResponse {
+            if lock.withLock({ cut }) { throw AWSTransportError(timedOut: false, message: "connection refused") }
+            return try real.send(request, timeout: timeout)
+        }
+    }
+
+    /// Stale-if-error against the real peer: once AWS is unreachable, an expired value is served flagged
+    /// stale; a secret never read fails with provider_unavailable, never an empty value.
+    @Test func whenAWSIsUnreachableExpiredValuesAreServedFlaggedStale() throws {
+        let network = CuttableTransport()
+        let f = try Fixture(aws, transport: network)
+        let role = try f.roleFromGuide(f.a)
+        // TTL 0: every resolution goes back to AWS, so the outage is met at once.
+        #expect(f.call("PUT", f.settings(f.a), #"{"provider":"aws_secrets_manager","settings":{"region":"us-east-1","role_arn":"\#(role)","cache_ttl_seconds":"0"}}"#).status == 200)
+        let seen = MotoAWS.unique("outage/seen"), unseen = MotoAWS.unique("outage/unseen")
+        _ = try aws.createSecret(seen, "before-the-outage")
+        _ = try aws.createSecret(unseen, "never-read")
+        let id = f.connection(f.a, #"{"password":"${secret:\#(seen)}"}"#)
+        let before = f.resolve(id, project: f.a)
+        #expect(before.json["stale"] as? Bool == false)
+
+        network.setCut(true)
+        for _ in 0..<7 {   // past the circuit breaker's threshold, too
+            let during = f.resolve(id, project: f.a)
+            #expect(during.status == 200)
+            #expect(during.json["stale"] as? Bool == true)
+            #expect((during.json["fields"] as? [String: Any])?["password"] as? String == "before-the-outage")
+            #expect((during.json["references"] as? [[String: Any]])?.first?["cache"] as? String == "stale")
+        }
+        let never = f.connection(f.a, #"{"password":"${secret:\#(unseen)}"}"#, name: "never-read")
+        let failed = f.resolve(never, project: f.a)
+        #expect(failed.status == 503)
+        #expect(failed.code == "provider_unavailable")
+        let metrics = String(decoding: f.api.call("GET", "/metrics", token: nil).body, as: UTF8.self)
+        #expect(metrics.contains(#"keyward_secret_cache_total{result="stale"} 7"#))
+        #expect(metrics.contains(#"outcome="circuit_open""#))
     }
 
     @Test func onlyRuntimeTokensOfTheProjectResolve() throws {

@@ -34,6 +34,11 @@ public struct AWSTransportError: Error, Sendable, CustomStringConvertible {
     public var timedOut: Bool
     public var message: String
     public var description: String { message }
+
+    public init(timedOut: Bool, message: String) {
+        self.timedOut = timedOut
+        self.message = message
+    }
 }
 
 /// URLSession, waited on synchronously: the callers run on the HTTP server's worker threads, which may block.
