@@ -25,6 +25,9 @@ public struct ResolvedConnection: Sendable {
     /// Names this rendering: answers that carry the same number are the same answer, so whatever was
     /// derived from one (its encoded form) can be reused for the other.
     public var rendering: UInt64 = 0
+    /// Whether this answer may be kept for a second: not when a value is stale, nor when the store asked for
+    /// values not to be cached (cache_ttl_seconds below one second).
+    var keepable = true
     /// At least one value came from an expired cache entry because the secrets manager was failing.
     public var stale: Bool { references.contains { $0.cache == .stale } }
 }
@@ -94,7 +97,7 @@ public final class Resolver: Sendable {
             var kept = rendered
             for index in kept.references.indices { kept.references[index].cache = .hit }
             kept.rendering = renderings.add(1, ordering: .relaxed).newValue
-            return rendered.stale ? nil : kept
+            return rendered.stale || !rendered.keepable ? nil : kept
         }
         if let fresh { return fresh }
         guard let recent = memo, recent.connection.workspaceID == workspace, recent.connection.projectID == project else {
@@ -127,7 +130,9 @@ public final class Resolver: Sendable {
                 throw error
             }
         }
-        return ResolvedConnection(connection: plan.connection, fields: fields, references: reported)
+        var result = ResolvedConnection(connection: plan.connection, fields: fields, references: reported)
+        result.keepable = (plan.storeInScope?.settings.cacheTTL ?? 1) >= 1
+        return result
     }
 
     /// A resolution plan made ready to render: the fields as a template, and each reference occurrence
