@@ -6,6 +6,8 @@ struct Access: Sendable {
     enum Target: Sendable {
         /// No token needed (health, readiness, the OpenAPI document).
         case anyone
+        /// Prometheus: anyone when no scrape token is configured, else a bearer equal to it.
+        case metricsScrape
         /// Any valid token; what the caller then sees is narrowed by `AccessPolicy`'s visibility rules.
         case authenticated
         /// A platform-level permission (in practice: operators).
@@ -31,6 +33,7 @@ struct Access: Sendable {
     var forcePermission: Permission?
 
     static let anyone = Access(target: .anyone)
+    static let metricsScrape = Access(target: .metricsScrape)
     static let authenticated = Access(target: .authenticated)
     static let token = Access(target: .token)
     static let tokenIssue = Access(target: .tokenIssue)

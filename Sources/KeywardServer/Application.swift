@@ -20,14 +20,16 @@ public final class Application: HTTPResponder {
     /// Requests by status class, looked up once: counted on every request.
     private let statusClasses: [Counter]
 
-    public init(store: any Store, logger: Logger, aws: AWSPlatform, backends: [any SecretsBackend], cache: SecretCache = SecretCache()) {
+    /// `metricsToken`: when set, `/metrics` answers only `Authorization: Bearer <metricsToken>`.
+    public init(store: any Store, logger: Logger, aws: AWSPlatform, backends: [any SecretsBackend], cache: SecretCache = SecretCache(),
+                metricsToken: String? = nil) {
         let metrics = self.metrics
         statusClasses = ["1xx", "2xx", "3xx", "4xx", "5xx"].map { metrics.requests.counter($0) }
         services = Services(store: store, logger: logger, resolver: Resolver(store: store, backends: backends, cache: cache, changes: changes,
                                                                              metrics: metrics),
                             aws: aws, builtin: backends.lazy.compactMap { $0 as? BuiltinSecretsBackend }.first,
                             encodedResolutions: ReadCache(ttl: 1, changes: changes))
-        authorizer = Authorizer(store: store, changes: changes)
+        authorizer = Authorizer(store: store, changes: changes, metricsToken: metricsToken)
         router = Routes.all()
     }
 

@@ -1,4 +1,5 @@
 import KeywardCore
+import KeywardCrypto
 import KeywardHTTP
 import KeywardStorage
 
@@ -27,8 +28,12 @@ struct Authorizer: Sendable {
         var project: ProjectID
     }
 
-    init(store: any Store, changes: ChangeCounter) {
+    /// The bearer `/metrics` requires, when the operator configured one.
+    let metricsToken: [UInt8]?
+
+    init(store: any Store, changes: ChangeCounter, metricsToken: String? = nil) {
         self.store = store
+        self.metricsToken = metricsToken.map { Array($0.utf8) }
         authenticator = Authenticator(store: store, changes: changes)
         locations = ReadCache(ttl: 60, changes: changes)
     }
@@ -37,11 +42,21 @@ struct Authorizer: Sendable {
         -> (Principal?, AuthorizedTarget)
     {
         if case .anyone = access.target { return (nil, AuthorizedTarget()) }
+        if case .metricsScrape = access.target {
+            guard let expected = metricsToken else { return (nil, AuthorizedTarget()) }
+            guard let presented = request.header("authorization").flatMap(Authenticator.bearerToken),
+                  ConstantTime.equals(Array(presented.utf8), expected) else {
+                throw KeywardError(.unauthenticated, code: "invalid_token", title: "Authentication required",
+                                   detail: "/metrics needs the scrape token this server was started with.",
+                                   hint: "Send Authorization: Bearer <the KEYWARD_METRICS_TOKEN value>.")
+            }
+            return (nil, AuthorizedTarget())
+        }
         let principal = try authenticator.authenticate(request)
         var target = AuthorizedTarget()
         var scope = ResourceScope.platform
         switch access.target {
-        case .anyone, .authenticated:
+        case .anyone, .authenticated, .metricsScrape:
             return (principal, target)
 
         case .platform:

@@ -37,10 +37,11 @@ enum OpenAPIDocument {
             "/readyz": .object(["get": op("ready", "Readiness: the database answers", public: true, ok: ref("Status"), errors: ["503"])]),
             "/openapi.json": .object(["get": op("openapi", "This document", public: true, ok: .object(["type": "object"]))]),
             "/metrics": .object(["get": .object([
-                "operationId": "metrics", "summary": "Prometheus metrics: resolutions, cache results, secrets-manager calls, latencies",
+                "operationId": "metrics", "summary": "Prometheus metrics: resolutions, cache results, secrets-manager calls, latencies (a bearer scrape token when KEYWARD_METRICS_TOKEN is set)",
                 "security": .array([]),
                 "responses": .object(["200": .object(["description": "Prometheus text format 0.0.4",
                                                       "content": .object(["text/plain": .object(["schema": .object(["type": "string"])])])]),
+                                      "401": .object(["$ref": "#/components/responses/Problem401"]),
                                       "500": .object(["$ref": "#/components/responses/Problem500"])]),
             ])]),
             "/v1/whoami": .object(["get": op("whoami", "The calling token", ok: ref("Token"))]),

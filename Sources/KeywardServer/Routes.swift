@@ -13,7 +13,7 @@ enum Routes {
         add(.GET, "/healthz", "health", .anyone, SystemHandlers.health)
         add(.GET, "/readyz", "ready", .anyone, SystemHandlers.ready)
         add(.GET, "/openapi.json", "openapi", .anyone, SystemHandlers.openAPI)
-        add(.GET, "/metrics", "metrics", .anyone, SystemHandlers.metrics)
+        add(.GET, "/metrics", "metrics", .metricsScrape, SystemHandlers.metrics)
         add(.GET, "/v1/whoami", "whoami", .authenticated, TokenHandlers.whoami)
 
         let workspace = "/v1/workspaces/{workspace}"

@@ -37,6 +37,8 @@ enum ServeCommand {
         The master key comes from KEYWARD_MASTER_KEY (32 bytes, base64 or hex), else from DATA_DIR/master.key, created
         with mode 0600 on first start. Back that file up. Rotate it with: keyward builtin rotate-master-key.
 
+        Metrics: GET /metrics (Prometheus). Set KEYWARD_METRICS_TOKEN to require Authorization: Bearer <it>.
+
         On first start Keyward creates an operator token, prints it once, and saves it to DATA_DIR/operator-token (mode 0600).
         """
 
@@ -137,8 +139,10 @@ enum ServeCommand {
         }
         logger.info("built-in store ready", [("master_key_id", .string(keyring.current.id)),
                                              ("source", .string(keyring.file?.path ?? "KEYWARD_MASTER_KEY"))])
+        let metricsToken = environment["KEYWARD_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         let application = Application(store: store, logger: logger, aws: aws,
-                                      backends: [AWSSecretsManagerBackend(platform: aws), BuiltinSecretsBackend(store: store, keyring: keyring)])
+                                      backends: [AWSSecretsManagerBackend(platform: aws), BuiltinSecretsBackend(store: store, keyring: keyring)],
+                                      metricsToken: metricsToken)
         let server = HTTPServer(configuration: configuration, responder: application, logger: logger)
         do {
             try server.start()

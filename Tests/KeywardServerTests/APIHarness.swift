@@ -31,7 +31,7 @@ final class APIHarness {
     /// `aws`: the platform identity to use against moto; without it AWS is unconfigured, as on a server
     /// with no AWS credentials.
     init(engine: StoreEngine = .sqlite, aws: (MotoAWS, MotoAWS.Platform)? = nil, externalIDPrefix: String = "keyward",
-         awsTransport: (any AWSTransport)? = nil) throws {
+         awsTransport: (any AWSTransport)? = nil, metricsToken: String? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyward-api-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         (store, cleanup) = try engine.open()
@@ -49,7 +49,8 @@ final class APIHarness {
         app = Application(store: store, logger: Logger(minimumLevel: .error, sink: Silent()), aws: platform,
                           backends: [AWSSecretsManagerBackend(platform: platform),
                                      BuiltinSecretsBackend(store: store, keyring: try MasterKeyring.load(
-                                        environment: [:], file: directory.appendingPathComponent("master.key")))])
+                                        environment: [:], file: directory.appendingPathComponent("master.key")))],
+                          metricsToken: metricsToken)
         let created = try OperatorBootstrap.ensureOperator(store: store, tokenFile: directory.appendingPathComponent("operator-token"))
         operatorToken = try #require(created).secret
     }

@@ -132,3 +132,13 @@ extension BuiltinSecretsAPITests {
         #expect(!text.contains("canary") && !text.contains("prod/db"))
     }
 }
+
+extension BuiltinSecretsAPITests {
+    @Test func aScrapeTokenProtectsMetricsWhenConfigured() throws {
+        let api = try APIHarness(metricsToken: "scrape-secret")
+        #expect(api.call("GET", "/metrics", token: nil).status == 401)
+        #expect(api.call("GET", "/metrics", token: "not-it").status == 401)
+        #expect(api.call("GET", "/metrics", token: api.operatorToken).status == 401)
+        #expect(api.call("GET", "/metrics", token: "scrape-secret").status == 200)
+    }
+}
