@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Keyward needs, only those missing, silently when all are present.
 #   scripts/install-deps.sh run    to build and serve
-#   scripts/install-deps.sh test   also the test peers (PostgreSQL 15 server, Python venv support, curl)
+#   scripts/install-deps.sh test   also the test peers (PostgreSQL 15 server, Python venv support, curl, chromium)
 #   scripts/install-deps.sh bench  also the load generator and the baseline (wrk, nginx)
 set -euo pipefail
 need=(pkg-config libsqlite3-dev libssl-dev libmicrohttpd-dev libpq-dev libcurl4-openssl-dev libxml2-dev)
 if [ "${1:-run}" = test ]; then
-  need+=(postgresql-15 postgresql-client-15 python3-venv curl)
+  need+=(postgresql-15 postgresql-client-15 python3-venv curl chromium chromium-driver)
 fi
 if [ "${1:-run}" = bench ]; then
   need+=(python3-venv curl wrk nginx)

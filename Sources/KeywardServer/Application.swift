@@ -33,8 +33,11 @@ public final class Application: HTTPResponder {
         router = Routes.all()
     }
 
+    let console = Console()
+
     public func respond(to request: HTTPRequest) -> HTTPResponse {
-        let response = answer(request)
+        let response = request.path == "/console" || request.path.hasPrefix("/console/")
+            ? console.respond(to: request, api: answer) : answer(request)
         statusClasses[min(4, max(0, response.status / 100 - 1))].increment()
         return response
     }

@@ -1,0 +1,162 @@
+"""The web console in a real browser (Debian's chromium, headless, through selenium), against a real
+`keyward serve`: sign in, switch the scope with its confirmation dialog, see the references it broke, sign
+out. Cookie flags, CSRF and cross-site posts are checked too. Screenshots of every page go to
+$KEYWARD_SCREENSHOTS (default tests/console/screenshots, ignored by git).
+
+Run by `make test` (scripts/test.sh) as: .venv/bin/python tests/console/test_console.py
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ready
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BINARY = os.environ.get("KEYWARD_BIN", os.path.join(ROOT, ".build/debug/keyward"))
+SHOTS = os.environ.get("KEYWARD_SCREENSHOTS", os.path.join(ROOT, "tests/console/screenshots"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Keyward:
+    def __init__(self):
+        self.data = tempfile.mkdtemp(prefix="keyward-console-")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen([BINARY, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data,
+                                         "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        with open(os.path.join(self.data, "operator-token")) as f:
+            self.token = f.read().strip()
+
+    def cli(self, *args):
+        env = {"KEYWARD_SERVER": self.url, "KEYWARD_TOKEN": self.token, "PATH": "/usr/bin:/bin"}
+        result = subprocess.run([BINARY, *args, "--output", "json"], env=env, capture_output=True, text=True, check=True)
+        return json.loads(result.stdout) if result.stdout.strip() else None
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"):
+        options.add_argument(argument)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def shot(driver, name):
+    os.makedirs(SHOTS, exist_ok=True)
+    driver.save_screenshot(os.path.join(SHOTS, f"{name}.png"))
+
+
+def check(condition, message):
+    if not condition:
+        raise AssertionError(message)
+
+
+def main():
+    keyward = Keyward()
+    driver = None
+    try:
+        ws = keyward.cli("workspace", "create", "--name", "Acme")["id"]
+        keyward.cli("addon", "grant", "advanced_security", "--workspace", str(ws))
+        keyward.cli("project", "create", "--workspace", str(ws), "--name", "Payments")
+        keyward.cli("secrets-management", "store", "set", "--workspace", str(ws), "--provider", "builtin")
+        keyward.cli("connection", "create", "--workspace", str(ws), "--project", "1", "--name", "warehouse", "--type", "postgresql",
+                    "--field", "password=${secret:prod/db#password}")
+
+        driver = browser()
+        wait = WebDriverWait(driver, 20)
+        driver.get(keyward.url + "/console")
+        check(driver.current_url.endswith("/console/sign-in"), "an anonymous visitor is sent to sign in")
+        shot(driver, "01-sign-in")
+
+        # A wrong token is refused with the API's reason and fix hint.
+        driver.find_element(By.ID, "token").send_keys("kw_0000000000000000_" + "x" * 43)
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        check("not valid" in driver.find_element(By.CSS_SELECTOR, "[role=alert]").text, "a bad token shows why")
+
+        driver.find_element(By.ID, "token").send_keys(keyward.token)
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait.until(ready.url_contains("/console/workspaces"))
+        session = next(c for c in driver.get_cookies() if c["name"] == "kw_console")
+        check(session["httpOnly"] and session.get("sameSite") == "Strict", f"session cookie flags: {session}")
+        shot(driver, "02-workspaces")
+
+        driver.find_element(By.LINK_TEXT, "Settings › Secrets management").click()
+        check("1</strong> working" in driver.page_source, "the page shows the working reference")
+        shot(driver, "03-workspace-secrets-management")
+
+        # Choose per-project scope: the warning, then the dialog listing exactly what breaks.
+        driver.find_element(By.CSS_SELECTOR, "input[value=project]").click()
+        driver.find_element(By.ID, "save-scope").click()
+        dialog = wait.until(ready.visibility_of_element_located((By.ID, "confirm-switch")))
+        check("secret:prod/db#password" in dialog.text and "warehouse" in dialog.text, "the dialog lists the breaking reference")
+        check(driver.switch_to.active_element.get_attribute("id") == "confirm-button", "focus is inside the dialog")
+        shot(driver, "04-confirm-scope-switch")
+        dialog.find_element(By.ID, "confirm-button").click()
+        wait.until(ready.url_contains("switched=project"))
+        check("The scope is now" in driver.page_source and "1</strong> out of scope" in driver.page_source,
+              "after the switch the reference shows as out of scope")
+        shot(driver, "05-after-switch")
+        audit = keyward.cli("audit", "list", "--workspace", str(ws), "--action", "secrets.scope.switch")
+        check(len(audit["items"]) == 1, "the switch is audited")
+
+        # Readable at phone width: nothing wider than the screen.
+        driver.set_window_size(390, 844)
+        driver.refresh()
+        width = driver.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        check(width[0] <= width[1], f"no horizontal scrolling at phone width: {width}")
+        shot(driver, "06-phone-width")
+        driver.set_window_size(1280, 900)
+
+        # A form posted without the session's CSRF token, or from another site, changes nothing.
+        cookie = f"kw_console={session['value']}"
+        for headers in ({"Cookie": cookie}, {"Cookie": cookie, "Origin": "https://evil.example"}):
+            request = urllib.request.Request(f"{keyward.url}/console/workspaces/{ws}/secrets-management/scope",
+                                             data=b"scope=workspace", headers=headers, method="POST")
+            try:
+                urllib.request.urlopen(request)
+                raise AssertionError("a form without its CSRF token was accepted")
+            except urllib.error.HTTPError as error:
+                check(error.code == 403, f"forged form refused: {error.code}")
+        check(keyward.cli("secrets-management", "show", "--workspace", str(ws))["scope"] == "project", "nothing changed")
+
+        driver.find_element(By.CSS_SELECTOR, "header button").click()
+        wait.until(ready.url_contains("/console/sign-in"))
+        driver.get(keyward.url + "/console/workspaces")
+        check(driver.current_url.endswith("/console/sign-in"), "after signing out the console needs a sign-in again")
+        print("console: all browser checks passed")
+    except Exception:
+        if driver is not None:
+            shot(driver, "failure")
+        raise
+    finally:
+        if driver is not None:
+            driver.quit()
+        keyward.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
