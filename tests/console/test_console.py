@@ -31,13 +31,24 @@ def free_port():
         return s.getsockname()[1]
 
 
+def aws_platform():
+    """A platform identity in the moto server `make test` started (None without one): the AWS_* variables."""
+    if not os.environ.get("KEYWARD_TEST_AWS_ENDPOINT"):
+        return None
+    line = subprocess.run([sys.executable, os.path.join(ROOT, "tests/aws/platform_user.py")], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    return dict(pair.split("=", 1) for pair in line.removeprefix("export ").split())
+
+
 class Keyward:
-    def __init__(self):
+    def __init__(self, environment=None):
         self.data = tempfile.mkdtemp(prefix="keyward-console-")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        env = {"PATH": "/usr/bin:/bin", **(environment or {})}
         self.process = subprocess.Popen([BINARY, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data,
-                                         "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                         "--log-level", "warning", "--external-id-prefix", "workato"], env=env,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         for _ in range(300):
             try:
                 urllib.request.urlopen(self.url + "/healthz", timeout=1)
@@ -75,8 +86,54 @@ def check(condition, message):
         raise AssertionError(message)
 
 
+def aws_guide(driver, wait, keyward, ws, platform):
+    """Project Settings › Secrets management with AWS: the guide's two steps, then Verify, against moto."""
+    import boto3
+    admin = boto3.client("iam", endpoint_url=os.environ["KEYWARD_TEST_AWS_ENDPOINT"], region_name="us-east-1",
+                         aws_access_key_id=os.environ["KEYWARD_TEST_AWS_ADMIN_KEY_ID"],
+                         aws_secret_access_key=os.environ["KEYWARD_TEST_AWS_ADMIN_SECRET"])
+    secrets = boto3.client("secretsmanager", endpoint_url=os.environ["KEYWARD_TEST_AWS_ENDPOINT"], region_name="us-east-1",
+                           aws_access_key_id=os.environ["KEYWARD_TEST_AWS_ADMIN_KEY_ID"],
+                           aws_secret_access_key=os.environ["KEYWARD_TEST_AWS_ADMIN_SECRET"])
+    driver.get(f"{keyward.url}/console/workspaces/{ws}/secrets-management")
+    driver.find_element(By.LINK_TEXT, "Project Settings › Secrets management").click()
+    check("Which secrets manager do you want to use?" in driver.page_source, "the project page asks which secrets manager")
+    driver.find_element(By.CSS_SELECTOR, "input[value=aws_secrets_manager]").click()
+    driver.find_element(By.ID, "region").send_keys("us-east-1")
+    driver.find_element(By.ID, "save-provider").click()
+    external_id = wait.until(ready.visibility_of_element_located((By.ID, "external-id"))).text
+    check(external_id == f"workato_iam_external_id_{ws}_1", f"the External ID has the guide's form: {external_id}")
+    check(driver.find_element(By.ID, "account-id").text == "123456789012", "the platform's account id is shown")
+    check(len(driver.find_elements(By.CSS_SELECTOR, "button.copy")) == 4, "each value has a copy button")
+    shot(driver, "07-aws-guide")
+
+    # The customer creates the role from the trust policy shown, and pastes its ARN back.
+    trust = driver.find_element(By.ID, "trust-policy").text
+    name = f"console-{os.getpid()}"
+    role = admin.create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    admin.put_role_policy(RoleName=name, PolicyName="read", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], "Resource": "*"}]}))
+    secrets.create_secret(Name=f"console/{name}", SecretString='{"password":"canary-console"}')
+
+    field = driver.find_element(By.ID, "role-arn")
+    field.send_keys("arn:aws:iam::123:user/nope")
+    check(not driver.execute_script("return arguments[0].checkValidity()", field), "a malformed role ARN is flagged inline")
+    field.clear()
+    field.send_keys(role)
+    driver.find_element(By.ID, "save-role").click()
+    wait.until(ready.text_to_be_present_in_element((By.CSS_SELECTOR, "[role=status]"), "The role is saved"))
+    driver.find_element(By.ID, "sample-secret").send_keys(f"console/{name}")
+    driver.find_element(By.ID, "verify-role").click()
+    report = wait.until(ready.visibility_of_element_located((By.ID, "verification"))).text
+    for line in ("assume_role pass", "external_id_enforced pass", "read_sample_secret pass"):
+        check(line in report, f"verification shows {line}: {report}")
+    check("canary-console" not in driver.page_source, "the sample secret's value is never shown")
+    shot(driver, "08-aws-verified")
+
+
 def main():
-    keyward = Keyward()
+    platform = aws_platform()
+    keyward = Keyward(platform)
     driver = None
     try:
         ws = keyward.cli("workspace", "create", "--name", "Acme")["id"]
@@ -142,6 +199,9 @@ def main():
             except urllib.error.HTTPError as error:
                 check(error.code == 403, f"forged form refused: {error.code}")
         check(keyward.cli("secrets-management", "show", "--workspace", str(ws))["scope"] == "project", "nothing changed")
+
+        if platform:
+            aws_guide(driver, wait, keyward, ws, platform)
 
         driver.find_element(By.CSS_SELECTOR, "header button").click()
         wait.until(ready.url_contains("/console/sign-in"))

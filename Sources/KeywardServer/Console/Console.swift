@@ -51,6 +51,14 @@ final class Console: Sendable {
             guard let ws = Int64(rest[1]), ws > 0 else { return notFound(session) }
             guard csrfMatches(request, session) else { return forbidden(session) }
             return WorkspaceSecretsPage.switchScope(ws: ws, form: FormEncoding.parse(request.body), session: session, api: call(session, api))
+        case ("GET", let rest) where rest.count == 5 && rest[0] == "workspaces" && rest[2] == "projects" && rest[4] == "secrets-management":
+            guard let ws = Int64(rest[1]), let p = Int64(rest[3]), ws > 0, p > 0 else { return notFound(session) }
+            return ProjectSecretsPage.show(ws: ws, p: p, session: session, api: call(session, api))
+        case ("POST", let rest) where rest.count == 6 && rest[0] == "workspaces" && rest[2] == "projects" && rest[4] == "secrets-management":
+            guard let ws = Int64(rest[1]), let p = Int64(rest[3]), ws > 0, p > 0 else { return notFound(session) }
+            guard csrfMatches(request, session) else { return forbidden(session) }
+            return ProjectSecretsPage.post(ws: ws, p: p, action: rest[5], form: FormEncoding.parse(request.body), session: session,
+                                           api: call(session, api))
         default:
             return notFound(session)
         }

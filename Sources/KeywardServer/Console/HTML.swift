@@ -68,6 +68,9 @@ enum HTML {
         table { border-collapse: collapse; width: 100%; }
         th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid #e5e7eb; vertical-align: top; }
         code { font-size: .9em; word-break: break-all; }
+        pre { background: #f3f4f6; padding: .75rem; border-radius: .375rem; overflow-x: auto; max-width: 100%; }
+        .copyable { margin: .75rem 0; }
+        .check-pass td:nth-child(2) { color: #15803d; } .check-fail td:nth-child(2) { color: #b91c1c; } .check-warn td:nth-child(2) { color: #b45309; }
         dialog { max-width: 40rem; border-radius: .5rem; border: 1px solid #d8dde3; }
         dialog::backdrop { background: rgba(0, 0, 0, .4); }
         @media (max-width: 40rem) { th:nth-child(3), td:nth-child(3) { display: none; } main { padding: .5rem .75rem 2rem; } }

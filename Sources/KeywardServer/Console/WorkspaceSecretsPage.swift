@@ -20,7 +20,8 @@ enum WorkspaceSecretsPage {
         }
         let switched = request.query["switched"].map { "<div class=\"ok\" role=\"status\"><p>The scope is now <strong>\(HTML.escape($0))</strong>. The switch is in the audit trail.</p></div>" } ?? ""
         return Console.html(status: 200, HTML.page(title: title, signedIn: true, csrf: session.csrf,
-                                                   body: switched + status(settings.object) + scopeForm(ws: ws, settings.object, csrf: session.csrf)))
+                                                   body: switched + status(settings.object) + scopeForm(ws: ws, settings.object, csrf: session.csrf)
+                                                       + projects(ws: ws, api: api)))
     }
 
     static func switchScope(ws: Int64, form: [String: String], session: ConsoleSessions.Session, api: Console.Call) -> HTTPResponse {
@@ -134,6 +135,15 @@ enum WorkspaceSecretsPage {
               document.getElementById('confirm-button').focus();
             </script>
             """
+    }
+
+    static func projects(ws: Int64, api: Console.Call) -> String {
+        let items = api("GET", "/v1/workspaces/\(ws)/projects", nil).object["items"] as? [[String: Any]] ?? []
+        let rows = items.compactMap { item -> String? in
+            guard let id = (item["id"] as? NSNumber)?.int64Value else { return nil }
+            return "<tr><td>\(HTML.escape(item["name"] as? String ?? ""))</td><td><a href=\"\(ProjectSecretsPage.path(ws, id))\">Project Settings › Secrets management</a></td></tr>"
+        }.joined()
+        return "<section aria-labelledby=\"projects-heading\"><h2 id=\"projects-heading\">Projects</h2><table><thead><tr><th>Project</th><th>Settings</th></tr></thead><tbody>\(rows)</tbody></table></section>"
     }
 
     static func back(_ ws: Int64) -> String {
