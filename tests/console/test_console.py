@@ -203,6 +203,19 @@ def main():
         if platform:
             aws_guide(driver, wait, keyward, ws, platform)
 
+        # A second project on the built-in store: secrets are added, versioned, listed without values.
+        keyward.cli("project", "create", "--workspace", str(ws), "--name", "Billing")
+        driver.get(f"{keyward.url}/console/workspaces/{ws}/projects/2/secrets-management")
+        driver.find_element(By.CSS_SELECTOR, "input[value=builtin]").click()
+        driver.find_element(By.ID, "save-provider").click()
+        for value in ("canary-one", "canary-two"):
+            wait.until(ready.visibility_of_element_located((By.ID, "secret-name"))).send_keys("billing/api")
+            driver.find_element(By.ID, "secret-value").send_keys(value)
+            driver.find_element(By.ID, "save-secret").click()
+            wait.until(ready.text_to_be_present_in_element((By.CSS_SELECTOR, "[role=status]"), "Saved billing/api"))
+        check("as version 2" in driver.page_source and "canary" not in driver.page_source, "versions listed, values never shown")
+        shot(driver, "09-builtin-secrets")
+
         driver.find_element(By.CSS_SELECTOR, "header button").click()
         wait.until(ready.url_contains("/console/sign-in"))
         driver.get(keyward.url + "/console/workspaces")
