@@ -29,6 +29,8 @@ enum ProjectSecretsPage {
         } else if provider == "builtin" {
             body += builtinSecrets(ws: ws, p: p, csrf: session.csrf, api: api)
         }
+        body += migrationPanel(ws: ws, p: p, settings.object, csrf: session.csrf)
+        body += ConnectionsPanel.render(ws: ws, p: p, csrf: session.csrf, api: api)
         return Console.html(status: 200, HTML.page(title: title, signedIn: true, csrf: session.csrf, body: body + copyScript))
     }
 
@@ -53,6 +55,16 @@ enum ProjectSecretsPage {
             let result = api("POST", "\(apiPath(ws, p))/verify", request)
             guard result.ok else { return outcome(ws, p, session, api, result, done: "") }
             return show(ws: ws, p: p, session: session, api: api, notice: checks(result.object))
+        case "migrate":
+            let apply = form["apply"] == "true"
+            let result = api("POST", "\(apiPath(ws, p))/migrate", ["dry_run": !apply])
+            guard result.ok else { return outcome(ws, p, session, api, result, done: "") }
+            return show(ws: ws, p: p, session: session, api: api, notice: migration(result.object, apply: apply))
+        case "test":
+            guard let id = form["connection"].flatMap(Int64.init), id > 0 else { return outcome(ws, p, session, api, Console.Answer(status: 400, object: ["detail": "No connection was named."]), done: "") }
+            let result = api("POST", "/v1/connections/\(id)/test", nil)
+            guard result.ok else { return outcome(ws, p, session, api, result, done: "") }
+            return show(ws: ws, p: p, session: session, api: api, notice: ConnectionsPanel.testResult(id: id, result.object))
         case "secret":
             let result = api("POST", "/v1/workspaces/\(ws)/projects/\(p)/secrets", ["name": form["name"] ?? "", "value": form["value"] ?? ""])
             let version = (result.object["latest_version"] as? NSNumber)?.intValue ?? 0
@@ -138,6 +150,44 @@ enum ProjectSecretsPage {
               <input type="text" id="sample-secret" name="sample_secret">
               <p><button type="submit" id="verify-role" class="secondary">Verify</button></p>
             </form>
+            </section>
+            """
+    }
+
+    /// After a scope switch: how many of this project's references are broken, and the assistant that
+    /// rebinds those that resolve in the project's store now (a dry run first).
+    static func migrationPanel(ws: Int64, p: Int64, _ settings: [String: Any], csrf: String) -> String {
+        let references = settings["references"] as? [String: Any] ?? [:]
+        let broken = ((references["out_of_scope"] as? NSNumber)?.intValue ?? 0) + ((references["store_deleted"] as? NSNumber)?.intValue ?? 0)
+        guard broken > 0 else { return "" }
+        func form(_ apply: Bool, _ label: String, _ id: String) -> String {
+            """
+            <form method="post" action="\(path(ws, p))/migrate" class="inline">
+              <input type="hidden" name="csrf" value="\(HTML.escape(csrf))">
+              <input type="hidden" name="apply" value="\(apply)">
+              <button type="submit" id="\(id)"\(apply ? "" : " class=\"secondary\"")>\(label)</button>
+            </form>
+            """
+        }
+        return """
+            <section aria-labelledby="migration-heading">
+            <h2 id="migration-heading">Migrate broken references</h2>
+            <p class="warning">\(broken) reference(s) of this project no longer work (the scope was switched or their store deleted).
+            The assistant checks each one against the secrets manager that serves the project now and rebinds only those that resolve there.</p>
+            <p>\(form(false, "Check what would move", "migrate-dry-run")) \(form(true, "Migrate", "migrate-apply"))</p>
+            </section>
+            """
+    }
+
+    static func migration(_ result: [String: Any], apply: Bool) -> String {
+        let rows = (result["results"] as? [[String: Any]] ?? []).map { item in
+            let error = (item["error"] as? [String: Any]).map { "\(($0["code"] as? String) ?? ""): \(($0["detail"] as? String) ?? "")" } ?? ""
+            return "<tr><td>\(HTML.escape(item["connection_name"] as? String ?? ""))</td><td>\(HTML.escape(item["field"] as? String ?? ""))</td><td><code>\(HTML.escape(item["reference"] as? String ?? ""))</code></td><td><strong>\(HTML.escape(item["status"] as? String ?? ""))</strong> \(HTML.escape(error))</td></tr>"
+        }.joined()
+        return """
+            <section id="migration-result" aria-labelledby="migration-result-heading">
+            <h2 id="migration-result-heading">\(apply ? "Migration" : "Migration check (nothing changed)")</h2>
+            <div class="\(apply ? "ok" : "warning")" role="status"><table><thead><tr><th>Connection</th><th>Field</th><th>Reference</th><th>Result</th></tr></thead><tbody>\(rows)</tbody></table></div>
             </section>
             """
     }
