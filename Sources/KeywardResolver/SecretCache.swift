@@ -62,9 +62,9 @@ public final class SecretCache: Sendable {
         var expiresAt = Date.distantPast
         var negative: (error: KeywardError, until: Date)?
         var loading = false
-        /// Counts finished loads, so a waiter knows which load's failure is its own.
+        /// Counts finished loads, so a waiter knows which load's outcome is its own.
         var generation = 0
-        var lastFailure: (generation: Int, error: KeywardError)?
+        var lastLoad: (generation: Int, result: Result<SecretMaterial, KeywardError>)?
     }
 
     /// The value for `key`: from memory while fresh, else from `load`. `refresh` skips fresh and negative
@@ -91,9 +91,16 @@ public final class SecretCache: Sendable {
             let awaited = slot.generation + 1
             while slot.loading && slot.generation < awaited { slot.condition.wait() }
             defer { slot.condition.unlock() }
+            // The outcome of the load this caller waited for is its answer, even if it is already expired
+            // (a store with a TTL of 0): waiting for a load and then not using it would be a failure.
+            if let load = slot.lastLoad, load.generation == awaited {
+                switch load.result {
+                case .success(let material): return (material, .hit)
+                case .failure(let error): return try fallback(slot, error)
+                }
+            }
             if let material = slot.material, slot.expiresAt > clock() { return (material, .hit) }
-            if let failure = slot.lastFailure, failure.generation == awaited { return try fallback(slot, failure.error) }
-            throw KeywardError.providerUnavailable("The secret could not be loaded; retry.")
+            throw KeywardError.internalError("a cache waiter woke without the outcome of the load it waited for")
         }
         slot.loading = true
         slot.condition.unlock()
@@ -110,6 +117,7 @@ public final class SecretCache: Sendable {
             slot.condition.broadcast()
             slot.condition.unlock()
         }
+        slot.lastLoad = (slot.generation + 1, result)
         switch result {
         case .success(let material):
             slot.material = material
@@ -117,7 +125,6 @@ public final class SecretCache: Sendable {
             slot.expiresAt = clock().addingTimeInterval((ttl ?? policy.ttl) * (0.9 + 0.2 * random()))
             return (material, .miss)
         case .failure(let error):
-            slot.lastFailure = (slot.generation + 1, error)
             if Self.negative.contains(error.code) { slot.negative = (error, clock().addingTimeInterval(policy.negativeTTL)) }
             return try fallback(slot, error)
         }

@@ -159,3 +159,30 @@ extension SecretCacheTests {
         #expect(try cache.value(other, ttl: 0) { loads.next() }.1 == .miss)
     }
 }
+
+extension SecretCacheTests {
+    /// With a TTL of 0 a value expires as it is stored; callers who waited for that load still get it.
+    @Test func waitersGetTheLoadTheyWaitedForEvenWithATTLOfZero() throws {
+        let cache = self.cache, loads = Loads(), arrived = Loads(), key = self.key
+        let callers = 8
+        let failures = Mutex(0)
+        let done = DispatchGroup()
+        for _ in 0..<callers {
+            done.enter()
+            Thread.detachNewThread {
+                _ = arrived.next()
+                do {
+                    _ = try cache.value(key, ttl: 0) {
+                        while arrived.total < callers { Thread.sleep(forTimeInterval: 0.001) }
+                        return loads.next()
+                    }
+                } catch {
+                    failures.withLock { $0 += 1 }
+                }
+                done.leave()
+            }
+        }
+        done.wait()
+        #expect(failures.withLock { $0 } == 0)
+    }
+}
