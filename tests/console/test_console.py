@@ -22,6 +22,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = os.environ.get("KEYWARD_BIN", os.path.join(ROOT, ".build/debug/keyward"))
+# Unique per run: the moto server is shared with the rest of the suite.
+DB_SECRET = f"prod/db-{os.getpid()}"
 SHOTS = os.environ.get("KEYWARD_SCREENSHOTS", os.path.join(ROOT, "tests/console/screenshots"))
 
 
@@ -81,6 +83,23 @@ def shot(driver, name):
     driver.save_screenshot(os.path.join(SHOTS, f"{name}.png"))
 
 
+def click(driver, by, value):
+    """Waits until the element of the current page is clickable, then clicks it: never a stale element."""
+    WebDriverWait(driver, 20, ignored_exceptions=(Exception,)).until(lambda d: d.find_element(by, value).is_enabled())
+    for _ in range(3):
+        try:
+            driver.find_element(by, value).click()
+            return
+        except Exception:
+            time.sleep(0.2)
+    driver.find_element(by, value).click()
+
+
+def type_into(driver, by, value, text):
+    WebDriverWait(driver, 20, ignored_exceptions=(Exception,)).until(lambda d: d.find_element(by, value).is_displayed())
+    driver.find_element(by, value).send_keys(text)
+
+
 def check(condition, message):
     if not condition:
         raise AssertionError(message)
@@ -96,11 +115,12 @@ def aws_guide(driver, wait, keyward, ws, platform):
                            aws_access_key_id=os.environ["KEYWARD_TEST_AWS_ADMIN_KEY_ID"],
                            aws_secret_access_key=os.environ["KEYWARD_TEST_AWS_ADMIN_SECRET"])
     driver.get(f"{keyward.url}/console/workspaces/{ws}/secrets-management")
-    driver.find_element(By.LINK_TEXT, "Project Settings › Secrets management").click()
+    click(driver, By.LINK_TEXT, "Project Settings › Secrets management")
+    wait.until(ready.visibility_of_element_located((By.ID, "save-provider")))
     check("Which secrets manager do you want to use?" in driver.page_source, "the project page asks which secrets manager")
-    driver.find_element(By.CSS_SELECTOR, "input[value=aws_secrets_manager]").click()
-    driver.find_element(By.ID, "region").send_keys("us-east-1")
-    driver.find_element(By.ID, "save-provider").click()
+    click(driver, By.CSS_SELECTOR, "input[value=aws_secrets_manager]")
+    type_into(driver, By.ID, "region", "us-east-1")
+    click(driver, By.ID, "save-provider")
     external_id = wait.until(ready.visibility_of_element_located((By.ID, "external-id"))).text
     check(external_id == f"workato_iam_external_id_{ws}_1", f"the External ID has the guide's form: {external_id}")
     check(driver.find_element(By.ID, "account-id").text == "123456789012", "the platform's account id is shown")
@@ -120,10 +140,10 @@ def aws_guide(driver, wait, keyward, ws, platform):
     check(not driver.execute_script("return arguments[0].checkValidity()", field), "a malformed role ARN is flagged inline")
     field.clear()
     field.send_keys(role)
-    driver.find_element(By.ID, "save-role").click()
+    click(driver, By.ID, "save-role")
     wait.until(ready.text_to_be_present_in_element((By.CSS_SELECTOR, "[role=status]"), "The role is saved"))
-    driver.find_element(By.ID, "sample-secret").send_keys(f"console/{name}")
-    driver.find_element(By.ID, "verify-role").click()
+    type_into(driver, By.ID, "sample-secret", f"console/{name}")
+    click(driver, By.ID, "verify-role")
     report = wait.until(ready.visibility_of_element_located((By.ID, "verification"))).text
     for line in ("assume_role pass", "external_id_enforced pass", "read_sample_secret pass"):
         check(line in report, f"verification shows {line}: {report}")
@@ -132,21 +152,20 @@ def aws_guide(driver, wait, keyward, ws, platform):
 
     # The reference saved under workspace scope is broken here; the migration panel moves it once it resolves.
     check("broken: out of scope" in driver.page_source, "the connection list shows the broken reference")
-    driver.find_element(By.ID, "migrate-dry-run").click()
+    click(driver, By.ID, "migrate-dry-run")
     result = wait.until(ready.visibility_of_element_located((By.ID, "migration-result"))).text
     check("failed" in result and "secret_not_found" in result, f"the dry run says why it cannot move yet: {result}")
     try:
-        secrets.create_secret(Name="prod/db", SecretString='{"password":"canary-migrated"}')
+        secrets.create_secret(Name=DB_SECRET, SecretString='{"password":"canary-migrated"}')
     except secrets.exceptions.ResourceExistsException:
-        secrets.put_secret_value(SecretId="prod/db", SecretString='{"password":"canary-migrated"}')
-    driver.find_element(By.ID, "migrate-apply").click()
-    result = wait.until(ready.visibility_of_element_located((By.ID, "migration-result"))).text
-    check("rebound" in result, f"the migration rebinds the reference: {result}")
+        secrets.put_secret_value(SecretId=DB_SECRET, SecretString='{"password":"canary-migrated"}')
+    click(driver, By.ID, "migrate-apply")
+    wait.until(ready.text_to_be_present_in_element((By.ID, "migration-result"), "rebound"))
     check("broken: out of scope" not in driver.page_source, "the reference works again")
     shot(driver, "10-migrated")
 
     # Testing the connection resolves it as at run time; this one has no host, which the test says.
-    driver.find_element(By.ID, "test-1").click()
+    click(driver, By.ID, "test-1")
     report = wait.until(ready.visibility_of_element_located((By.ID, "test-result"))).text
     check("resolve pass" in report and "connect fail" in report, f"the test shows each step: {report}")
     check("canary-migrated" not in driver.page_source, "resolved values are never shown")
@@ -163,7 +182,7 @@ def main():
         keyward.cli("project", "create", "--workspace", str(ws), "--name", "Payments")
         keyward.cli("secrets-management", "store", "set", "--workspace", str(ws), "--provider", "builtin")
         keyward.cli("connection", "create", "--workspace", str(ws), "--project", "1", "--name", "warehouse", "--type", "postgresql",
-                    "--field", "password=${secret:prod/db#password}")
+                    "--field", f"password=${{secret:{DB_SECRET}#password}}")
 
         driver = browser()
         wait = WebDriverWait(driver, 20)
@@ -172,35 +191,49 @@ def main():
         shot(driver, "01-sign-in")
 
         # A wrong token is refused with the API's reason and fix hint.
-        driver.find_element(By.ID, "token").send_keys("kw_0000000000000000_" + "x" * 43)
-        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        check("not valid" in driver.find_element(By.CSS_SELECTOR, "[role=alert]").text, "a bad token shows why")
+        type_into(driver, By.ID, "token", "kw_0000000000000000_" + "x" * 43)
+        click(driver, By.CSS_SELECTOR, "button[type=submit]")
+        alert = wait.until(ready.visibility_of_element_located((By.CSS_SELECTOR, "[role=alert]")))
+        check("not valid" in alert.text, "a bad token shows why")
 
-        driver.find_element(By.ID, "token").send_keys(keyward.token)
-        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        type_into(driver, By.ID, "token", keyward.token)
+        click(driver, By.CSS_SELECTOR, "button[type=submit]")
         wait.until(ready.url_contains("/console/workspaces"))
         session = next(c for c in driver.get_cookies() if c["name"] == "kw_console")
         check(session["httpOnly"] and session.get("sameSite") == "Strict", f"session cookie flags: {session}")
         shot(driver, "02-workspaces")
 
-        driver.find_element(By.LINK_TEXT, "Settings › Secrets management").click()
+        click(driver, By.LINK_TEXT, "Settings › Secrets management")
+        wait.until(ready.visibility_of_element_located((By.ID, "save-scope")))
         check("1</strong> working" in driver.page_source, "the page shows the working reference")
         shot(driver, "03-workspace-secrets-management")
 
         # Choose per-project scope: the warning, then the dialog listing exactly what breaks.
-        driver.find_element(By.CSS_SELECTOR, "input[value=project]").click()
-        driver.find_element(By.ID, "save-scope").click()
+        click(driver, By.CSS_SELECTOR, "input[value=project]")
+        click(driver, By.ID, "save-scope")
         dialog = wait.until(ready.visibility_of_element_located((By.ID, "confirm-switch")))
-        check("secret:prod/db#password" in dialog.text and "warehouse" in dialog.text, "the dialog lists the breaking reference")
+        check(f"secret:{DB_SECRET}#password" in dialog.text and "warehouse" in dialog.text, "the dialog lists the breaking reference")
         check(driver.switch_to.active_element.get_attribute("id") == "confirm-button", "focus is inside the dialog")
         shot(driver, "04-confirm-scope-switch")
-        dialog.find_element(By.ID, "confirm-button").click()
-        wait.until(ready.url_contains("switched=project"))
+        click(driver, By.ID, "confirm-button")
+        wait.until(ready.text_to_be_present_in_element((By.CSS_SELECTOR, "[role=status]"), "The scope is now"))
         check("The scope is now" in driver.page_source and "1</strong> out of scope" in driver.page_source,
               "after the switch the reference shows as out of scope")
         shot(driver, "05-after-switch")
         audit = keyward.cli("audit", "list", "--workspace", str(ws), "--action", "secrets.scope.switch")
         check(len(audit["items"]) == 1, "the switch is audited")
+
+        # The audit page, filtered to scope switches.
+        driver.get(f"{keyward.url}/console/workspaces")
+        click(driver, By.LINK_TEXT, "Audit trail")
+        wait.until(ready.visibility_of_element_located((By.ID, "filter-action")))
+        click(driver, By.CSS_SELECTOR, "#filter-action option[value='secrets.scope.switch']")
+        click(driver, By.ID, "apply-filter")
+        wait.until(ready.url_contains("action=secrets.scope.switch"))
+        records = wait.until(ready.visibility_of_element_located((By.ID, "audit-records"))).text
+        check("secrets.scope.switch" in records and "secrets.store.create" not in records, f"the audit filter works: {records}")
+        shot(driver, "05b-audit")
+        driver.get(f"{keyward.url}/console/workspaces/{ws}/secrets-management?switched=project")
 
         # Readable at phone width: nothing wider than the screen.
         driver.set_window_size(390, 844)
@@ -228,17 +261,18 @@ def main():
         # A second project on the built-in store: secrets are added, versioned, listed without values.
         keyward.cli("project", "create", "--workspace", str(ws), "--name", "Billing")
         driver.get(f"{keyward.url}/console/workspaces/{ws}/projects/2/secrets-management")
-        driver.find_element(By.CSS_SELECTOR, "input[value=builtin]").click()
-        driver.find_element(By.ID, "save-provider").click()
-        for value in ("canary-one", "canary-two"):
-            wait.until(ready.visibility_of_element_located((By.ID, "secret-name"))).send_keys("billing/api")
-            driver.find_element(By.ID, "secret-value").send_keys(value)
-            driver.find_element(By.ID, "save-secret").click()
-            wait.until(ready.text_to_be_present_in_element((By.CSS_SELECTOR, "[role=status]"), "Saved billing/api"))
+        click(driver, By.CSS_SELECTOR, "input[value=builtin]")
+        click(driver, By.ID, "save-provider")
+        wait.until(ready.visibility_of_element_located((By.ID, "secret-name")))
+        for version, value in ((1, "canary-one"), (2, "canary-two")):
+            type_into(driver, By.ID, "secret-name", "billing/api")
+            type_into(driver, By.ID, "secret-value", value)
+            click(driver, By.ID, "save-secret")
+            wait.until(ready.text_to_be_present_in_element((By.CSS_SELECTOR, "[role=status]"), f"as version {version}"))
         check("as version 2" in driver.page_source and "canary" not in driver.page_source, "versions listed, values never shown")
         shot(driver, "09-builtin-secrets")
 
-        driver.find_element(By.CSS_SELECTOR, "header button").click()
+        click(driver, By.CSS_SELECTOR, "header button")
         wait.until(ready.url_contains("/console/sign-in"))
         driver.get(keyward.url + "/console/workspaces")
         check(driver.current_url.endswith("/console/sign-in"), "after signing out the console needs a sign-in again")

@@ -51,6 +51,9 @@ final class Console: Sendable {
             guard let ws = Int64(rest[1]), ws > 0 else { return notFound(session) }
             guard csrfMatches(request, session) else { return forbidden(session) }
             return WorkspaceSecretsPage.switchScope(ws: ws, form: FormEncoding.parse(request.body), session: session, api: call(session, api))
+        case ("GET", let rest) where rest.count == 3 && rest[0] == "workspaces" && rest[2] == "audit":
+            guard let ws = Int64(rest[1]), ws > 0 else { return notFound(session) }
+            return AuditPage.show(ws: ws, query: request.query, session: session, api: call(session, api))
         case ("GET", let rest) where rest.count == 5 && rest[0] == "workspaces" && rest[2] == "projects" && rest[4] == "secrets-management":
             guard let ws = Int64(rest[1]), let p = Int64(rest[3]), ws > 0, p > 0 else { return notFound(session) }
             return ProjectSecretsPage.show(ws: ws, p: p, session: session, api: call(session, api))
@@ -119,7 +122,7 @@ final class Console: Sendable {
             ids = list.compactMap { item in (item["id"] as? NSNumber).map { ($0.int64Value, item["name"] as? String ?? "") } }
         }
         let rows = ids.map { id, name in
-            "<tr><td>\(HTML.escape(name))</td><td><a href=\"/console/workspaces/\(id)/secrets-management\">Settings › Secrets management</a></td></tr>"
+            "<tr><td>\(HTML.escape(name))</td><td><a href=\"/console/workspaces/\(id)/secrets-management\">Settings › Secrets management</a> · <a href=\"/console/workspaces/\(id)/audit\">Audit trail</a></td></tr>"
         }.joined()
         let body = ids.isEmpty ? "<section><p>No workspace is visible to this token.</p></section>"
             : "<section><table><thead><tr><th>Workspace</th><th>Settings</th></tr></thead><tbody>\(rows)</tbody></table></section>"
@@ -161,7 +164,10 @@ final class Console: Sendable {
                 headers["content-type"] = "application/json"
                 bytes = Array((try? JSONSerialization.data(withJSONObject: body)) ?? Data())
             }
-            let response = api(HTTPRequest(method: method, path: path, headers: headers, body: bytes))
+            // A query in the path goes where the HTTP server would have put it.
+            let pieces = path.split(separator: "?", maxSplits: 1)
+            let query = pieces.count > 1 ? FormEncoding.parse(Array(pieces[1].utf8)) : [:]
+            let response = api(HTTPRequest(method: method, path: String(pieces.first ?? ""), headers: headers, query: query, body: bytes))
             let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
             return Answer(status: response.status, object: object)
         }
