@@ -272,6 +272,25 @@ def main():
         check("as version 2" in driver.page_source and "canary" not in driver.page_source, "versions listed, values never shown")
         shot(driver, "09-builtin-secrets")
 
+        # A new connection whose credential comes from the picker, then its test against a real HTTP server
+        # (Keyward's own /healthz, which answers 200).
+        type_into(driver, By.ID, "connection-name", "billing-api")
+        click(driver, By.CSS_SELECTOR, "#connection-type option[value=http]")
+        type_into(driver, By.ID, "connection-fields", f"base_url={keyward.url}/healthz\nauth_header=Bearer ")
+        type_into(driver, By.ID, "picker-name", "billing/api")
+        click(driver, By.ID, "insert-reference")
+        fields = driver.find_element(By.ID, "connection-fields").get_attribute("value")
+        check(fields.endswith("auth_header=Bearer ${secret:billing/api}"), f"the picker writes the reference: {fields!r}")
+        click(driver, By.ID, "save-connection")
+        wait.until(ready.text_to_be_present_in_element((By.CSS_SELECTOR, "[role=status]"), "Created the connection billing-api"))
+        check("secret:billing/api</code> in auth_header: <strong class=\"ref-ok\">ok" in driver.page_source, "the new reference is ok")
+        shot(driver, "10b-new-connection")
+        test_button = driver.find_element(By.XPATH, "//tr[td[text()='billing-api']]//button").get_attribute("id")
+        click(driver, By.ID, test_button)
+        report = wait.until(ready.visibility_of_element_located((By.ID, "test-result"))).text
+        check("resolve pass" in report and "connect pass" in report, f"the HTTP connection test passes: {report}")
+        check("canary-two" not in driver.page_source, "the resolved credential is never shown")
+
         click(driver, By.CSS_SELECTOR, "header button")
         wait.until(ready.url_contains("/console/sign-in"))
         driver.get(keyward.url + "/console/workspaces")

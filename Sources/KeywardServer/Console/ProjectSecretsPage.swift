@@ -65,6 +65,10 @@ enum ProjectSecretsPage {
             let result = api("POST", "/v1/connections/\(id)/test", nil)
             guard result.ok else { return outcome(ws, p, session, api, result, done: "") }
             return show(ws: ws, p: p, session: session, api: api, notice: ConnectionsPanel.testResult(id: id, result.object))
+        case "connection":
+            let result = api("POST", "/v1/workspaces/\(ws)/projects/\(p)/connections",
+                             ["name": form["name"] ?? "", "type": form["type"] ?? "", "fields": ConnectionsPanel.fields(form["fields"] ?? "")])
+            return outcome(ws, p, session, api, result, done: "Created the connection \(form["name"] ?? "").")
         case "secret":
             let result = api("POST", "/v1/workspaces/\(ws)/projects/\(p)/secrets", ["name": form["name"] ?? "", "value": form["value"] ?? ""])
             let version = (result.object["latest_version"] as? NSNumber)?.intValue ?? 0
