@@ -25,7 +25,24 @@ public protocol ConnectionTester: Sendable {
 }
 
 public enum ConnectionTesters {
-    public static func tester(for type: ConnectionType) -> any ConnectionTester {
+    /// Tests a connection of `type`. `secretValues` are the values its references resolved to: the step's
+    /// texts are scrubbed of them, because a system's error may quote what it was sent (a user, a database,
+    /// a host in a URL).
+    public static func test(_ type: ConnectionType, fields: [String: JSONValue], secretValues: [String]) -> ConnectionTestStep {
+        var step = tester(for: type).test(fields)
+        step.detail = redact(step.detail, secretValues)
+        step.hint = step.hint.map { redact($0, secretValues) }
+        return step
+    }
+
+    /// Every occurrence of a secret value replaced by `[secret]`, longest first (one value may contain
+    /// another). Values shorter than 4 characters are left: replacing them would mangle ordinary words.
+    static func redact(_ text: String, _ values: [String]) -> String {
+        values.filter { $0.count >= 4 }.sorted { $0.count > $1.count }
+            .reduce(text) { $0.replacingOccurrences(of: $1, with: "[secret]") }
+    }
+
+    static func tester(for type: ConnectionType) -> any ConnectionTester {
         switch type {
         case .postgresql: PostgreSQLTester()
         case .http: HTTPTester()

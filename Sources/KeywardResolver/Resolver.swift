@@ -25,6 +25,9 @@ public struct ResolvedConnection: Sendable {
     /// Names this rendering: answers that carry the same number are the same answer, so whatever was
     /// derived from one (its encoded form) can be reused for the other.
     public var rendering: UInt64 = 0
+    /// The values put in place of references, so that text derived from the fields (a connection test's
+    /// messages, which may quote a host or a user) can be scrubbed of them before it leaves the server.
+    public var secretValues: [String] = []
     /// Whether this answer may be kept for a second: not when a value is stale, nor when the store asked for
     /// values not to be cached (cache_ttl_seconds below one second).
     var keepable = true
@@ -114,6 +117,7 @@ public final class Resolver: Sendable {
         }
         let plan = compiled.plan
         var reported: [ResolvedReference] = []
+        var values: [String] = []
         reported.reserveCapacity(compiled.bindings.count)
         let fields = try compiled.template.render { index, found in
             guard let binding = compiled.bindings[index] else {
@@ -123,6 +127,7 @@ public final class Resolver: Sendable {
                 let (value, outcome) = try read(binding, plan.rule, plan.storeInScope, workspace: workspace, refresh: refresh)
                 reported.append(ResolvedReference(field: found.field, reference: found.reference.description, store: outcome.store,
                                                   cache: outcome.cache, versionID: outcome.versionID))
+                values.append(value)
                 return value
             } catch var error as KeywardError {
                 error.extras["field"] = .string(found.field)
@@ -131,6 +136,7 @@ public final class Resolver: Sendable {
             }
         }
         var result = ResolvedConnection(connection: plan.connection, fields: fields, references: reported)
+        result.secretValues = values
         result.keepable = (plan.storeInScope?.settings.cacheTTL ?? 1) >= 1
         return result
     }

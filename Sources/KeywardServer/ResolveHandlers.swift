@@ -97,7 +97,7 @@ enum ResolveHandlers {
         let count = resolved.references.count
         let steps = [
             ConnectionTestStep("resolve", .pass, count == 0 ? "The connection has no references." : "\(count) reference(s) resolved\(resolved.stale ? " (some from a stale cache: the secrets manager is failing)" : "")."),
-            ConnectionTesters.tester(for: resolved.connection.type).test(resolved.fields),
+            ConnectionTesters.test(resolved.connection.type, fields: resolved.fields, secretValues: resolved.secretValues),
         ]
         context.services.logger.info("connection tested", [
             ("connection_id", .int(id.rawValue)), ("result", .string(steps.contains { $0.status == .fail } ? "fail" : "pass")),

@@ -68,6 +68,13 @@ import Testing
         #expect(f.steps(passed) == ["resolve": "pass", "connect": "pass"])
         #expect(!String(decoding: passed.body, as: UTF8.self).contains(token))
 
+        // A secret in the URL never comes back in the test's messages, which otherwise quote the target.
+        f.secret("api/url", "http://127.0.0.1:\(peer.port)")
+        let secretURL = f.connection("http", ["base_url": "${secret:api/url}", "test_path": "/missing", "auth_header": "Bearer ${secret:api/token}"])
+        let quoted = String(decoding: f.test(secretURL).body, as: UTF8.self)
+        #expect(quoted.contains("[secret]"))
+        #expect(!quoted.contains("127.0.0.1:\(peer.port)"))
+
         let wrong = f.connection("http", ["base_url": "http://127.0.0.1:\(peer.port)", "auth_header": "Bearer not-the-token"])
         let refused = f.test(wrong)
         #expect(refused.json["ok"] as? Bool == false)
@@ -90,6 +97,13 @@ import Testing
         let failed = f.test(f.connection("postgresql", missing))
         #expect(f.steps(failed)["connect"] == "fail")
         #expect(String(decoding: failed.body, as: UTF8.self).contains("no_such_database"))
+
+        // PostgreSQL's own error quotes the database it was asked for: when that name is a secret, it is scrubbed.
+        f.secret("pg/db", "secret_database_name")
+        missing["database"] = "${secret:pg/db}"
+        let scrubbed = String(decoding: f.test(f.connection("postgresql", missing)).body, as: UTF8.self)
+        #expect(!scrubbed.contains("secret_database_name"))
+        #expect(scrubbed.contains("[secret]"))
     }
 
     @Test func aReferenceThatDoesNotResolveFailsTheTestLikeRunTimeWould() throws {
