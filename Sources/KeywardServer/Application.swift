@@ -45,8 +45,6 @@ public final class Application: HTTPResponder {
     private func answer(_ request: HTTPRequest) -> HTTPResponse {
         // HEAD is GET without a body; the server drops the body.
         let method = request.method == "HEAD" ? "GET" : request.method
-        // Resolving and testing change nothing; every other non-GET may have, whatever its answer.
-        defer { if method != "GET" && !["/resolve", "/check", "/test"].contains(where: request.path.hasSuffix) { changes.bump() } }
         do {
             switch router.match(method: method, path: request.path) {
             case .notFound:
@@ -56,6 +54,8 @@ public final class Application: HTTPResponder {
                 response.headers.append(("Allow", allowed.map(\.rawValue).joined(separator: ", ")))
                 return response
             case .found(let route, let parameters, _):
+                // Whatever the answer, a route that may change state empties the read caches after it ran.
+                defer { if route.changesState { changes.bump() } }
                 let (principal, target) = try authorizer.authorize(route.access, request, parameters)
                 let context = RequestContext(request: request, parameters: parameters, principal: principal,
                                              target: target, services: services)

@@ -7,6 +7,10 @@ import KeywardStorage
 struct Route: Sendable {
     let operationID: String
     let access: Access
+    /// Whether the route may change what the short-lived read caches hold (tokens, plans, resolved
+    /// connections): after it runs, they are emptied. Reads and checks that post (resolve, test, verify)
+    /// change nothing and leave them be.
+    let changesState: Bool
     let handler: @Sendable (RequestContext) throws -> HTTPResponse
 }
 
