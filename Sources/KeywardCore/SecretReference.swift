@@ -103,6 +103,20 @@ public struct SecretReference: Sendable, Hashable, Codable, CustomStringConverti
     }
 }
 
+extension SecretReference {
+    /// The longest secret name the API takes in a member of its own (a built-in secret's `name`, a
+    /// verification's `sample_secret`, an invalidation's `secret`), in characters as its schema counts them.
+    public static let maximumMemberNameLength = 512
+
+    /// Checks a secret name given on its own (not inside a reference): its length, then the name rules.
+    public static func validateName(_ name: String, field: String) throws {
+        guard name.unicodeScalars.count <= maximumMemberNameLength else {
+            throw KeywardError.invalidField(field, "must be at most \(maximumMemberNameLength) characters")
+        }
+        _ = try SecretReference(name: name)
+    }
+}
+
 enum ReferenceSyntax {
     static func error(_ detail: String) -> KeywardError {
         KeywardError(.badRequest, code: "invalid_reference", title: "Invalid secret reference", detail: detail,

@@ -3,7 +3,7 @@ import KeywardCore
 /// The tenant and store a read happens for. Resolution always names the project (under workspace scope,
 /// the project whose connection is resolved), so audit and AWS session names attribute the read; only
 /// verifying a workspace's store has none.
-public struct SecretReadContext: Sendable, Hashable {
+public struct SecretReadContext: Sendable {
     public var workspaceID: WorkspaceID
     public var projectID: ProjectID?
     public var store: SecretStore
@@ -12,17 +12,6 @@ public struct SecretReadContext: Sendable, Hashable {
         self.workspaceID = workspaceID
         self.projectID = projectID
         self.store = store
-    }
-
-    public static func == (a: Self, b: Self) -> Bool {
-        a.workspaceID == b.workspaceID && a.projectID == b.projectID && a.store.id == b.store.id && a.store.revision == b.store.revision
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(workspaceID)
-        hasher.combine(projectID)
-        hasher.combine(store.id)
-        hasher.combine(store.revision)
     }
 }
 

@@ -57,14 +57,9 @@ enum AWSSetupHandlers {
     }
 
     private static func verify(_ context: RequestContext, project: ProjectID?) throws -> HTTPResponse {
-        let body = context.request.body.isEmpty ? VerifyStoreBody(sampleSecret: nil) : try context.body(VerifyStoreBody.self)
-        if let sample = body.sampleSecret {
-            guard sample.unicodeScalars.count <= 512 else {
-                throw KeywardError.invalidField("sample_secret", "must be at most 512 characters")
-            }
-            _ = try SecretReference(name: sample)
-        }
-        let store = try configuredStore(context, project: project)
+        let body = try context.optionalBody(VerifyStoreBody.self, empty: VerifyStoreBody(sampleSecret: nil))
+        if let sample = body.sampleSecret { try SecretReference.validateName(sample, field: "sample_secret") }
+        let store = try context.requireStore(project: project, suggested: .awsSecretsManager)
         let checks = context.services.resolver.verify(store, project: project, sampleSecret: body.sampleSecret)
         context.services.logger.info("secrets manager verified", [
             ("workspace_id", .int(store.workspaceID.rawValue)), ("store_id", .int(store.id.rawValue)),
@@ -74,19 +69,8 @@ enum AWSSetupHandlers {
         return .json(VerificationView(storeID: store.id, provider: store.provider, checks: checks))
     }
 
-    private static func configuredStore(_ context: RequestContext, project: ProjectID?) throws -> SecretStore {
-        let ws = try context.workspaceID
-        let store = try project.map { try context.store.projectStore($0, in: ws) } ?? context.store.secretsSettings(ws).workspaceStore
-        guard let store else {
-            throw KeywardError(.conflict, code: "store_not_configured", title: "No secrets manager configured",
-                               detail: "The \(project == nil ? "workspace" : "project") has no secrets manager configured.",
-                               hint: "Choose one first: PUT …/secrets-management with {\"provider\": \"aws_secrets_manager\", \"settings\": {\"region\": …}}.")
-        }
-        return store
-    }
-
     private static func awsStore(_ context: RequestContext, project: ProjectID?) throws -> SecretStore {
-        let store = try configuredStore(context, project: project)
+        let store = try context.requireStore(project: project, suggested: .awsSecretsManager)
         guard store.provider == .awsSecretsManager else {
             throw KeywardError(.conflict, code: "store_not_aws", title: "Not an AWS store",
                                detail: "The \(project == nil ? "workspace" : "project")'s secrets manager is \(store.provider.rawValue), not aws_secrets_manager.",

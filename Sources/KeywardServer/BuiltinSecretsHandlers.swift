@@ -41,13 +41,8 @@ enum BuiltinSecretsHandlers {
 
     /// The built-in backend, and the store at this level, which must be a built-in one.
     private static func builtinStore(_ context: RequestContext, project: ProjectID?) throws -> (BuiltinSecretsBackend, SecretStore) {
-        let ws = try context.workspaceID
         let where_ = project == nil ? "workspace" : "project"
-        guard let store = try project.map({ try context.store.projectStore($0, in: ws) }) ?? context.store.secretsSettings(ws).workspaceStore else {
-            throw KeywardError(.conflict, code: "store_not_configured", title: "No secrets manager configured",
-                               detail: "The \(where_) has no secrets manager configured.",
-                               hint: "Choose the built-in store first: PUT …/secrets-management with {\"provider\": \"builtin\"}.")
-        }
+        let store = try context.requireStore(project: project, suggested: .builtin)
         guard store.provider == .builtin, let builtin = context.services.builtin else {
             throw KeywardError(.conflict, code: "store_not_builtin", title: "Not the built-in store",
                                detail: "The \(where_)'s secrets manager is \(store.provider.rawValue); its secrets are managed there.",

@@ -7,7 +7,7 @@ import KeywardStorage
 /// Per workspace, per project, or per secret; the next resolution reads the secrets manager again.
 enum CacheHandlers {
     static func invalidateWorkspace(_ context: RequestContext) throws -> HTTPResponse {
-        let body = context.request.body.isEmpty ? InvalidateCacheBody(projectID: nil, secret: nil) : try context.body(InvalidateCacheBody.self)
+        let body = try context.optionalBody(InvalidateCacheBody.self, empty: InvalidateCacheBody(projectID: nil, secret: nil))
         let ws = try context.workspaceID
         var project: ProjectID?
         if let raw = body.projectID {
@@ -19,7 +19,7 @@ enum CacheHandlers {
     }
 
     static func invalidateProject(_ context: RequestContext) throws -> HTTPResponse {
-        let body = context.request.body.isEmpty ? InvalidateCacheBody(projectID: nil, secret: nil) : try context.body(InvalidateCacheBody.self)
+        let body = try context.optionalBody(InvalidateCacheBody.self, empty: InvalidateCacheBody(projectID: nil, secret: nil))
         if body.projectID != nil {
             throw KeywardError.invalidField("project_id", "is given by the path here", hint: "Leave it out.")
         }
@@ -28,10 +28,7 @@ enum CacheHandlers {
 
     private static func invalidate(_ context: RequestContext, project: ProjectID?, secret: String?) throws -> HTTPResponse {
         let ws = try context.workspaceID
-        if let secret {
-            guard secret.unicodeScalars.count <= 512 else { throw KeywardError.invalidField("secret", "must be at most 512 characters") }
-            _ = try SecretReference(name: secret)
-        }
+        if let secret { try SecretReference.validateName(secret, field: "secret") }
         // The stores whose values could be served to these projects: a project's own store and the one in scope.
         let rule = try context.store.scopeRule(ws)
         var stores = Set<StoreID>()

@@ -7,7 +7,7 @@ import KeywardStorage
 /// serves the project now, but only those that really resolve there. A dry run unless told otherwise.
 enum MigrationHandlers {
     static func migrate(_ context: RequestContext) throws -> HTTPResponse {
-        let body = context.request.body.isEmpty ? MigrateReferencesBody(dryRun: nil) : try context.body(MigrateReferencesBody.self)
+        let body = try context.optionalBody(MigrateReferencesBody.self, empty: MigrateReferencesBody(dryRun: nil))
         let dryRun = body.dryRun ?? true
         let ws = try context.workspaceID, p = try context.projectID
         let (target, scope) = try context.store.storeInScope(for: p, in: ws)

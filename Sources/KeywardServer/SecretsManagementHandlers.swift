@@ -119,8 +119,7 @@ enum SecretsManagementHandlers {
     }
 
     private static func deleteStore(_ context: RequestContext, project: ProjectID?) throws -> HTTPResponse {
-        let ws = try context.workspaceID
-        let existing = try project.map { try context.store.projectStore($0, in: ws) } ?? context.store.secretsSettings(ws).workspaceStore
+        let existing = try context.configuredStore(project: project)
         defer { if let existing { context.services.resolver.invalidate(store: existing.id) } }
         let unbound = try context.store.deleteStore(in: context.workspaceID, project: project, force: context.target.force,
                                                     by: context.actor())

@@ -18,7 +18,6 @@ public final class BuiltinSecretsBackend: SecretsBackend {
 
     /// In characters (Unicode scalars), as the API schema counts them.
     public static let maximumValueLength = 65_536
-    public static let maximumNameLength = 512
 
     public init(store: any Store, keyring: MasterKeyring) {
         self.store = store
@@ -93,10 +92,7 @@ public final class BuiltinSecretsBackend: SecretsBackend {
 
     /// Adds a version of `name` for `project` (the workspace when nil); the first put creates the owner's data key.
     public func put(_ name: String, value: String, workspace: WorkspaceID, project: ProjectID?, by actor: Actor) throws -> BuiltinSecretInfo {
-        guard name.unicodeScalars.count <= Self.maximumNameLength else {
-            throw KeywardError.invalidField("name", "must be at most \(Self.maximumNameLength) characters")
-        }
-        _ = try SecretReference(name: name)
+        try SecretReference.validateName(name, field: "name")
         guard !value.isEmpty, value.unicodeScalars.count <= Self.maximumValueLength else {
             throw KeywardError.invalidField("value", "must be 1 to \(Self.maximumValueLength) characters")
         }
