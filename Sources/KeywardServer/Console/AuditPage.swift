@@ -19,7 +19,7 @@ enum AuditPage {
         let rows = (result.object["items"] as? [[String: Any]] ?? []).map { event in
             let details = (event["details"] as? [String: Any]).flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .withoutEscapingSlashes]) }
                 .map { String(decoding: $0, as: UTF8.self) } ?? ""
-            func text(_ key: String) -> String { HTML.escape(CLIText.describe(event[key])) }
+            func text(_ key: String) -> String { HTML.escape(HTML.text(event[key])) }
             return "<tr><td>\(text("at"))</td><td>\(text("action"))</td><td>\(text("actor_role")) <code>\(text("actor_token_id"))</code></td><td>\(text("project_id"))</td><td>\(text("outcome"))</td><td><code>\(HTML.escape(details))</code></td></tr>"
         }.joined()
         var next = ""
@@ -59,17 +59,5 @@ enum AuditPage {
 
     static func encode(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ""
-    }
-}
-
-/// Plain text for JSON values in tables.
-enum CLIText {
-    static func describe(_ value: Any?) -> String {
-        switch value {
-        case nil, is NSNull: "-"
-        case let text as String: text
-        case let number as NSNumber: number.stringValue
-        default: "\(value!)"
-        }
     }
 }

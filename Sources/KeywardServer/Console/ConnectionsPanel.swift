@@ -102,15 +102,7 @@ enum ConnectionsPanel {
 
     static func testResult(id: Int64, _ result: [String: Any]) -> String {
         let ok = result["ok"] as? Bool ?? false
-        let rows = (result["steps"] as? [[String: Any]] ?? []).map { step in
-            let hint = (step["hint"] as? String).map { "<br><small>\(HTML.escape($0))</small>" } ?? ""
-            return "<tr><td>\(HTML.escape(step["name"] as? String ?? ""))</td><td><strong>\(HTML.escape(step["status"] as? String ?? ""))</strong></td><td>\(HTML.escape(step["detail"] as? String ?? ""))\(hint)</td></tr>"
-        }.joined()
-        return """
-            <section id="test-result" aria-labelledby="test-heading">
-            <h2 id="test-heading">Connection test: \(ok ? "passed" : "failed")</h2>
-            <div class="\(ok ? "ok" : "error")" role="status"><table><thead><tr><th>Step</th><th>Result</th><th>Detail</th></tr></thead><tbody>\(rows)</tbody></table></div>
-            </section>
-            """
+        return HTML.steps(id: "test-result", heading: "Connection test: \(ok ? "passed" : "failed")", outcome: ok ? "pass" : "fail",
+                          label: "Step", result["steps"] as? [[String: Any]] ?? [])
     }
 }

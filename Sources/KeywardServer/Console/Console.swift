@@ -28,19 +28,19 @@ final class Console: Sendable {
         }
         switch (request.method, parts.dropFirst().first, parts.count) {
         case ("GET", nil, 1):
-            return redirect(session == nil ? "/console/sign-in" : "/console/workspaces")
+            return Self.redirect(session == nil ? "/console/sign-in" : "/console/workspaces")
         case ("GET", "sign-in", 2):
             return signInForm(error: nil)
         case ("POST", "sign-in", 2):
             return signIn(request, cookies: cookies, api: api)
         case ("POST", "sign-out", 2):
-            guard let sessionID, let session, csrfMatches(request, session) else { return redirect("/console/sign-in") }
+            guard let sessionID, let session, csrfMatches(request, session) else { return Self.redirect("/console/sign-in") }
             sessions.end(sessionID)
-            return redirect("/console/sign-in", cookie: "\(Self.sessionCookie)=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0")
+            return Self.redirect("/console/sign-in", cookie: "\(Self.sessionCookie)=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0")
         default:
             break
         }
-        guard let session else { return redirect("/console/sign-in") }
+        guard let session else { return Self.redirect("/console/sign-in") }
         switch (request.method, Array(parts.dropFirst())) {
         case ("GET", ["workspaces"]):
             return workspaces(session, api: api)
@@ -104,7 +104,7 @@ final class Console: Sendable {
         }
         let (id, _) = sessions.create(apiToken: token)
         let secure = request.header("x-forwarded-proto") == "https" ? "; Secure" : ""
-        return redirect("/console/workspaces",
+        return Self.redirect("/console/workspaces",
                         cookie: "\(Self.sessionCookie)=\(id); Path=/console; HttpOnly; SameSite=Strict; Max-Age=\(Int(ConsoleSessions.lifetime))\(secure)")
     }
 
@@ -186,7 +186,7 @@ final class Console: Sendable {
         ], body: Array(text.utf8))
     }
 
-    func redirect(_ location: String, cookie: String? = nil) -> HTTPResponse {
+    static func redirect(_ location: String, cookie: String? = nil) -> HTTPResponse {
         var headers = [("Location", location)]
         if let cookie { headers.append(("Set-Cookie", cookie)) }
         return HTTPResponse(status: 303, headers: headers, body: [])

@@ -76,6 +76,33 @@ enum HTML {
         @media (max-width: 40rem) { th:nth-child(3), td:nth-child(3) { display: none; } main { padding: .5rem .75rem 2rem; } }
         """
 
+    /// A verification's checks or a connection test's steps: name, result and detail with its hint, under a
+    /// heading, styled by the overall outcome ("pass", "warn" or anything else for a failure).
+    static func steps(id: String, heading: String, outcome: String, label: String, _ items: [[String: Any]]) -> String {
+        let rows = items.map { item in
+            let status = item["status"] as? String ?? ""
+            let hint = (item["hint"] as? String).map { "<br><small>\(escape($0))</small>" } ?? ""
+            return "<tr class=\"check-\(escape(status))\"><td>\(escape(item["name"] as? String ?? ""))</td><td><strong>\(escape(status))</strong></td><td>\(escape(item["detail"] as? String ?? ""))\(hint)</td></tr>"
+        }.joined()
+        let style = outcome == "pass" ? "ok" : outcome == "warn" ? "warning" : "error"
+        return """
+            <section id="\(id)" aria-labelledby="\(id)-heading">
+            <h2 id="\(id)-heading">\(escape(heading))</h2>
+            <div class="\(style)" role="status"><table><thead><tr><th>\(label)</th><th>Result</th><th>Detail</th></tr></thead><tbody>\(rows)</tbody></table></div>
+            </section>
+            """
+    }
+
+    /// A JSON value from an API answer as plain text for a table cell (escape it before use).
+    static func text(_ value: Any?) -> String {
+        switch value {
+        case nil, is NSNull: "-"
+        case let text as String: text
+        case let number as NSNumber: number.stringValue
+        default: "\(value!)"
+        }
+    }
+
     /// An API problem as the console shows it: what went wrong and the fix hint.
     static func problem(_ object: [String: Any]) -> String {
         let detail = object["detail"] as? String ?? "The request failed."

@@ -197,19 +197,9 @@ enum ProjectSecretsPage {
     }
 
     static func checks(_ verification: [String: Any]) -> String {
-        let rows = (verification["checks"] as? [[String: Any]] ?? []).map { check in
-            let status = check["status"] as? String ?? ""
-            let hint = (check["hint"] as? String).map { "<br><small>\(HTML.escape($0))</small>" } ?? ""
-            return "<tr class=\"check-\(HTML.escape(status))\"><td>\(HTML.escape(check["name"] as? String ?? ""))</td><td><strong>\(HTML.escape(status))</strong></td><td>\(HTML.escape(check["detail"] as? String ?? ""))\(hint)</td></tr>"
-        }.joined()
         let result = verification["result"] as? String ?? ""
-        let style = result == "pass" ? "ok" : result == "warn" ? "warning" : "error"
-        return """
-            <section aria-labelledby="verify-heading" id="verification">
-            <h2 id="verify-heading">Verification: \(HTML.escape(result))</h2>
-            <div class="\(style)" role="status"><table><thead><tr><th>Check</th><th>Result</th><th>Detail</th></tr></thead><tbody>\(rows)</tbody></table></div>
-            </section>
-            """
+        return HTML.steps(id: "verification", heading: "Verification: \(result)", outcome: result, label: "Check",
+                          verification["checks"] as? [[String: Any]] ?? [])
     }
 
     static func builtinSecrets(ws: Int64, p: Int64, csrf: String, api: Console.Call) -> String {

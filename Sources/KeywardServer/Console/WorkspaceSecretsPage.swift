@@ -36,7 +36,7 @@ enum WorkspaceSecretsPage {
                 return Console.html(status: result.status, HTML.page(title: title, signedIn: true, csrf: session.csrf,
                                                                      body: HTML.problem(result.object) + back(ws)))
             }
-            return HTTPResponse(status: 303, headers: [("Location", "/console/workspaces/\(ws)/secrets-management?switched=\(scope)")], body: [])
+            return Console.redirect("/console/workspaces/\(ws)/secrets-management?switched=\(scope)")
         }
         let preview = api("POST", "/v1/workspaces/\(ws)/secrets-management/scope/preview", ["scope": scope])
         guard preview.ok else {
