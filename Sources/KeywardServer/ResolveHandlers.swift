@@ -110,9 +110,8 @@ enum ResolveHandlers {
     /// `error` is the exact problem resolution would raise.
     static func check(_ context: RequestContext) throws -> HTTPResponse {
         let body = try context.body(CheckReferenceBody.self)
-        var text = body.reference
-        if text.hasPrefix("${") && text.hasSuffix("}") { text = String(text.dropFirst(2).dropLast()) }
-        let reference = try SecretReference(parsing: text)
+        // The parser takes the reference with or without its ${…} wrapper.
+        let reference = try SecretReference(parsing: body.reference)
         do {
             let result = try context.services.resolver.check(reference, in: context.workspaceID, project: context.projectID)
             return .json(ReferenceCheckView(reference: reference.description, result: .success(result)))

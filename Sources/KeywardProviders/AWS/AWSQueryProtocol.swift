@@ -17,8 +17,9 @@ public struct AWSQueryProtocol: Sendable {
 
     public func call(_ action: String, _ parameters: [(String, String)], endpoint: URL, region: String,
                      credentials: AWSCredentials) throws(AWSCallFailure) -> XMLDocument {
+        // Form values are encoded exactly as SigV4 encodes query strings (RFC 3986 unreserved as is).
         let form = ([("Action", action), ("Version", version)] + parameters)
-            .map { "\(Self.formEncode($0.0))=\(Self.formEncode($0.1))" }.joined(separator: "&")
+            .map { "\(SigV4Signer.encode($0.0))=\(SigV4Signer.encode($0.1))" }.joined(separator: "&")
         let response = try client.post(service: service, region: region, endpoint: endpoint, credentials: credentials,
                                        headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
                                        body: Array(form.utf8))
@@ -31,18 +32,5 @@ public struct AWSQueryProtocol: Sendable {
     /// The text of the first node `xpath` selects.
     public static func text(_ document: XMLDocument, _ xpath: String) -> String? {
         (try? document.nodes(forXPath: xpath))?.first?.stringValue
-    }
-
-    /// RFC 3986 unreserved characters as is, everything else %XX.
-    static func formEncode(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            if (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || "-_.~".utf8.contains(byte) {
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            } else {
-                out += String(format: "%%%02X", byte)
-            }
-        }
-        return out
     }
 }
