@@ -38,8 +38,9 @@ struct Access: Sendable {
     static let token = Access(target: .token)
     static let tokenIssue = Access(target: .tokenIssue)
 
-    static func connection(_ permission: Permission, addon: Addon? = nil) -> Access {
-        Access(target: .connection, permission: permission, addon: addon)
+    /// No add-on and no forcing: the authorizer answers these from the connection's location alone.
+    static func connection(_ permission: Permission) -> Access {
+        Access(target: .connection, permission: permission)
     }
 
     static func platform(_ permission: Permission) -> Access { Access(target: .platform, permission: permission) }
