@@ -16,6 +16,7 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
@@ -100,6 +101,11 @@ def type_into(driver, by, value, text):
     driver.find_element(by, value).send_keys(text)
 
 
+def visible_text(wait, by, value):
+    """The text of an element once it is shown, read inside the wait so a page still loading is retried, not fatal."""
+    return wait.until(lambda d: d.find_element(by, value).is_displayed() and d.find_element(by, value).text)
+
+
 def check(condition, message):
     if not condition:
         raise AssertionError(message)
@@ -121,7 +127,7 @@ def aws_guide(driver, wait, keyward, ws, platform):
     click(driver, By.CSS_SELECTOR, "input[value=aws_secrets_manager]")
     type_into(driver, By.ID, "region", "us-east-1")
     click(driver, By.ID, "save-provider")
-    external_id = wait.until(ready.visibility_of_element_located((By.ID, "external-id"))).text
+    external_id = visible_text(wait, By.ID, "external-id")
     check(external_id == f"workato_iam_external_id_{ws}_1", f"the External ID has the guide's form: {external_id}")
     check(driver.find_element(By.ID, "account-id").text == "123456789012", "the platform's account id is shown")
     check(len(driver.find_elements(By.CSS_SELECTOR, "button.copy")) == 4, "each value has a copy button")
@@ -144,7 +150,7 @@ def aws_guide(driver, wait, keyward, ws, platform):
     wait.until(ready.text_to_be_present_in_element((By.CSS_SELECTOR, "[role=status]"), "The role is saved"))
     type_into(driver, By.ID, "sample-secret", f"console/{name}")
     click(driver, By.ID, "verify-role")
-    report = wait.until(ready.visibility_of_element_located((By.ID, "verification"))).text
+    report = visible_text(wait, By.ID, "verification")
     for line in ("assume_role pass", "external_id_enforced pass", "read_sample_secret pass"):
         check(line in report, f"verification shows {line}: {report}")
     check("canary-console" not in driver.page_source, "the sample secret's value is never shown")
@@ -153,7 +159,7 @@ def aws_guide(driver, wait, keyward, ws, platform):
     # The reference saved under workspace scope is broken here; the migration panel moves it once it resolves.
     check("broken: out of scope" in driver.page_source, "the connection list shows the broken reference")
     click(driver, By.ID, "migrate-dry-run")
-    result = wait.until(ready.visibility_of_element_located((By.ID, "migration-result"))).text
+    result = visible_text(wait, By.ID, "migration-result")
     check("failed" in result and "secret_not_found" in result, f"the dry run says why it cannot move yet: {result}")
     try:
         secrets.create_secret(Name=DB_SECRET, SecretString='{"password":"canary-migrated"}')
@@ -166,7 +172,7 @@ def aws_guide(driver, wait, keyward, ws, platform):
 
     # Testing the connection resolves it as at run time; this one has no host, which the test says.
     click(driver, By.ID, "test-1")
-    report = wait.until(ready.visibility_of_element_located((By.ID, "test-result"))).text
+    report = visible_text(wait, By.ID, "test-result")
     check("resolve pass" in report and "connect fail" in report, f"the test shows each step: {report}")
     check("canary-migrated" not in driver.page_source, "resolved values are never shown")
     shot(driver, "11-connection-test")
@@ -185,7 +191,9 @@ def main():
                     "--field", f"password=${{secret:{DB_SECRET}#password}}")
 
         driver = browser()
-        wait = WebDriverWait(driver, 20)
+        # A form post replaces the page while the wait reads it: the browser then reports the node as gone, which
+        # only means "not yet", so every wait retries on any driver error until its deadline.
+        wait = WebDriverWait(driver, 20, ignored_exceptions=(WebDriverException,))
         driver.get(keyward.url + "/console")
         check(driver.current_url.endswith("/console/sign-in"), "an anonymous visitor is sent to sign in")
         shot(driver, "01-sign-in")
@@ -193,8 +201,7 @@ def main():
         # A wrong token is refused with the API's reason and fix hint.
         type_into(driver, By.ID, "token", "kw_0000000000000000_" + "x" * 43)
         click(driver, By.CSS_SELECTOR, "button[type=submit]")
-        alert = wait.until(ready.visibility_of_element_located((By.CSS_SELECTOR, "[role=alert]")))
-        check("not valid" in alert.text, "a bad token shows why")
+        check("not valid" in visible_text(wait, By.CSS_SELECTOR, "[role=alert]"), "a bad token shows why")
 
         type_into(driver, By.ID, "token", keyward.token)
         click(driver, By.CSS_SELECTOR, "button[type=submit]")
@@ -230,7 +237,7 @@ def main():
         click(driver, By.CSS_SELECTOR, "#filter-action option[value='secrets.scope.switch']")
         click(driver, By.ID, "apply-filter")
         wait.until(ready.url_contains("action=secrets.scope.switch"))
-        records = wait.until(ready.visibility_of_element_located((By.ID, "audit-records"))).text
+        records = visible_text(wait, By.ID, "audit-records")
         check("secrets.scope.switch" in records and "secrets.store.create" not in records, f"the audit filter works: {records}")
         shot(driver, "05b-audit")
         driver.get(f"{keyward.url}/console/workspaces/{ws}/secrets-management?switched=project")
@@ -287,7 +294,7 @@ def main():
         shot(driver, "10b-new-connection")
         test_button = driver.find_element(By.XPATH, "//tr[td[text()='billing-api']]//button").get_attribute("id")
         click(driver, By.ID, test_button)
-        report = wait.until(ready.visibility_of_element_located((By.ID, "test-result"))).text
+        report = visible_text(wait, By.ID, "test-result")
         check("resolve pass" in report and "connect pass" in report, f"the HTTP connection test passes: {report}")
         check("canary-two" not in driver.page_source, "the resolved credential is never shown")
 
