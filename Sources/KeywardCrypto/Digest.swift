@@ -1,19 +1,34 @@
 import COpenSSL
 
+/// OpenSSL 3 looks an algorithm up in its provider registry (locks, property queries) whenever it is named
+/// through `EVP_sha256()`; fetching it once and passing the fetched object makes a SHA-256 of a token a few
+/// hundred nanoseconds instead of microseconds. A fetched `EVP_MD` is immutable and safe to share.
+nonisolated(unsafe) private let fetchedSHA256: OpaquePointer = {
+    guard let md = EVP_MD_fetch(nil, "SHA256", nil) else { fatalError("OpenSSL has no SHA256") }
+    return md
+}()
+
 /// SHA-256 and HMAC-SHA-256 through OpenSSL's one-shot functions.
 public enum SHA256 {
     public static let byteCount = 32
 
     public static func hash<Bytes: Collection<UInt8>>(_ data: Bytes) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: byteCount)
-        let ok = Array(data).withUnsafeBytes { input in
-            EVP_Digest(input.baseAddress, input.count, &out, nil, EVP_sha256(), nil)
-        }
-        precondition(ok == 1, "EVP_Digest(SHA-256) failed")
-        return out
+        if let digest = data.withContiguousStorageIfAvailable({ hash(UnsafeRawBufferPointer($0)) }) { return digest }
+        return Array(data).withUnsafeBytes { hash($0) }
     }
 
-    public static func hash(_ text: String) -> [UInt8] { hash(Array(text.utf8)) }
+    public static func hash(_ text: String) -> [UInt8] {
+        var text = text
+        return text.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
+    }
+
+    private static func hash(_ input: UnsafeRawBufferPointer) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: byteCount) { out, count in
+            let ok = EVP_Digest(input.baseAddress, input.count, out.baseAddress, nil, fetchedSHA256, nil)
+            precondition(ok == 1, "EVP_Digest(SHA-256) failed")
+            count = byteCount
+        }
+    }
 }
 
 public enum HMACSHA256 {
@@ -26,7 +41,7 @@ public enum HMACSHA256 {
         let dataBytes = Array(data)
         let result = keyBytes.withUnsafeBytes { k in
             dataBytes.withUnsafeBytes { d in
-                HMAC(EVP_sha256(), k.baseAddress, Int32(k.count), d.bindMemory(to: UInt8.self).baseAddress, d.count,
+                HMAC(fetchedSHA256, k.baseAddress, Int32(k.count), d.bindMemory(to: UInt8.self).baseAddress, d.count,
                      &out, &length)
             }
         }

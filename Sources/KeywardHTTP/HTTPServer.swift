@@ -7,9 +7,12 @@ public struct HTTPServerConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     /// 0 asks the kernel for a free port; `HTTPServer.port` then tells which.
     public var port: UInt16 = 8080
-    /// Four per core: more than the cores, because a request whose secret is not cached waits on its
-    /// secrets manager on its worker thread, and measured fastest for cache hits too (docs/benchmarks.md).
-    public var threads: Int = min(64, max(4, 4 * ProcessInfo.processInfo.activeProcessorCount))
+    /// Event-loop threads: two per core (at least four) measured fastest (docs/benchmarks.md). They only
+    /// run work that does not wait on anything slow; what does runs on `waitingThreads`.
+    public var threads: Int = min(64, max(4, 2 * ProcessInfo.processInfo.activeProcessorCount))
+    /// At most this many requests wait on secrets managers or connection targets at once, each on its own
+    /// thread with its connection suspended; more queue for a free thread.
+    public var waitingThreads: Int = 64
     public var maxBodyBytes: Int = 1 << 20
     public var connectionLimit: Int = 1024
     /// Closes a connection that sends nothing (headers, body, or a next request) for this long.
@@ -47,6 +50,7 @@ public final class HTTPServer: @unchecked Sendable {
     let requestIDs = RequestIDGenerator()
     let inFlight = Atomic<Int>(0)
     let headerDeadline: HeaderDeadline
+    let waiting: WaitingRequests
     private let daemonLock = NSLock()
     private var daemon: OpaquePointer?
     public private(set) var port: UInt16 = 0
@@ -56,10 +60,12 @@ public final class HTTPServer: @unchecked Sendable {
         self.responder = responder
         self.logger = logger
         headerDeadline = HeaderDeadline(seconds: configuration.headerTimeoutSeconds)
+        waiting = WaitingRequests(threads: configuration.waitingThreads)
     }
 
     public func start() throws {
         var flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue | MHD_USE_ITC.rawValue
+            | MHD_ALLOW_SUSPEND_RESUME.rawValue
         let context = Unmanaged.passUnretained(self).toOpaque()
         var started: OpaquePointer?
         if configuration.host.contains(":") {
@@ -110,6 +116,16 @@ public final class HTTPServer: @unchecked Sendable {
             usleep(5_000)
         }
         let unfinished = inFlight.load(ordering: .acquiring)
+        // MHD must not be stopped with a connection suspended: whatever still waits is answered 503 now.
+        waiting.resumeAll(with: Problem.response(
+            KeywardError(.unavailable, code: "shutting_down", title: "Shutting down",
+                         detail: "The server stopped before this request finished.", hint: "Retry against another instance."),
+            requestID: "", instance: ""))
+        // Lets the event loop send those answers (each ends its request) before everything is closed.
+        let flushed = Date().addingTimeInterval(1)
+        while inFlight.load(ordering: .acquiring) > 0 && Date() < flushed {
+            usleep(2_000)
+        }
         MHD_stop_daemon(running)
         headerDeadline.stop()
         if unfinished > 0 {
@@ -143,6 +159,11 @@ public final class HTTPServer: @unchecked Sendable {
             return .YES
         }
         let state = Unmanaged<RequestState>.fromOpaque(raw).takeUnretainedValue()
+        if let waited = state.waited {
+            // Called again after the connection was resumed: the work that waited has its response.
+            guard let response = waiting.take(waited) else { return .NO }
+            return finish(response, state: state, method: method, url: url, on: connection)
+        }
         let size = uploadSize.pointee
         if size > 0 {
             if !state.tooLarge {
@@ -158,23 +179,39 @@ public final class HTTPServer: @unchecked Sendable {
             uploadSize.pointee = 0
             return .YES
         }
-        let queryBox = ValueBox()
-        _ = MHD_get_connection_values(connection, .GET_ARGUMENT_KIND, collectValue, Unmanaged.passUnretained(queryBox).toOpaque())
-        let requestID = requestIDs.accept(state.headers["x-request-id"])
-        let request = HTTPRequest(method: method, path: url, headers: state.headers, query: queryBox.values,
-                                  body: state.body, requestID: requestID)
-        let response: HTTPResponse = state.tooLarge
-            ? Problem.response(Problem.payloadTooLarge(limit: configuration.maxBodyBytes), requestID: requestID, instance: url)
-            : responder.respond(to: request)
+        // Most requests have no query: counting first saves a box and a dictionary.
+        var query: [String: String] = [:]
+        if MHD_get_connection_values(connection, .GET_ARGUMENT_KIND, nil, nil) > 0 {
+            let queryBox = ValueBox()
+            _ = MHD_get_connection_values(connection, .GET_ARGUMENT_KIND, collectValue, Unmanaged.passUnretained(queryBox).toOpaque())
+            query = queryBox.values
+        }
+        state.requestID = requestIDs.accept(state.headers["x-request-id"])
+        let request = HTTPRequest(method: method, path: url, headers: state.headers, query: query,
+                                  body: state.body, requestID: state.requestID)
+        let answer: HTTPAnswer = state.tooLarge
+            ? .now(Problem.response(Problem.payloadTooLarge(limit: configuration.maxBodyBytes), requestID: state.requestID, instance: url))
+            : responder.answer(to: request)
+        switch answer {
+        case .now(let response):
+            return finish(response, state: state, method: method, url: url, on: connection)
+        case .later(let work):
+            state.waited = waiting.start(work, suspending: connection)
+            return .YES
+        }
+    }
+
+    private func finish(_ response: HTTPResponse, state: RequestState, method: String, url: String,
+                        on connection: OpaquePointer) -> MHD_Result {
         // The fields are only built when the line will be written: this runs for every request.
         if logger.minimumLevel <= .info {
             logger.info("request", [
                 ("method", .string(method)), ("path", .string(url)), ("status", .int(Int64(response.status))),
                 ("duration_ms", .double(Double(DispatchTime.now().uptimeNanoseconds - state.started) / 1e6)),
-                ("request_id", .string(requestID)),
+                ("request_id", .string(state.requestID)),
             ])
         }
-        return queue(response, requestID: requestID, on: connection)
+        return queue(response, requestID: state.requestID, on: connection)
     }
 
     private func queue(_ response: HTTPResponse, requestID: String, on connection: OpaquePointer) -> MHD_Result {
@@ -210,6 +247,9 @@ final class RequestState {
     var body: [UInt8] = []
     var tooLarge = false
     var started: UInt64 = 0
+    var requestID = ""
+    /// Set while (and after) the request's answer is worked out off the event loop.
+    var waited: WaitingRequests.Waiting?
 }
 
 /// Collects key/value pairs from MHD's iterator; keys are lower-cased and repeated keys joined by ", ".

@@ -28,7 +28,10 @@ public struct HTTPRequest: Sendable {
         self.requestID = requestID
     }
 
-    public func header(_ name: String) -> String? { headers[name.lowercased()] }
+    public func header(_ name: String) -> String? {
+        // Callers nearly always ask in lower case already; lower-casing costs more than the lookup.
+        name.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) ? headers[name.lowercased()] : headers[name]
+    }
 }
 
 public struct HTTPResponse: Sendable {
@@ -53,8 +56,31 @@ public struct HTTPResponse: Sendable {
     }
 }
 
+/// What a responder gives back for a request: the response now, or work that may wait (on a secrets
+/// manager, on a server a connection test reaches) and so must not hold one of the few event-loop threads
+/// while it does. The server runs `later` work on a separate pool with the connection suspended.
+public enum HTTPAnswer: Sendable {
+    case now(HTTPResponse)
+    case later(@Sendable () -> HTTPResponse)
+
+    /// The response, running `later` work on the calling thread (tests, and callers that may block).
+    public func response() -> HTTPResponse {
+        switch self {
+        case .now(let response): response
+        case .later(let work): work()
+        }
+    }
+}
+
 /// Turns requests into responses. Called on the server's worker threads, concurrently, so it must be
 /// thread-safe; it must not throw, so every failure becomes a response.
 public protocol HTTPResponder: Sendable {
     func respond(to request: HTTPRequest) -> HTTPResponse
+    /// Called by the server. By default the answer is always `.now(respond(to:))`; a responder that may
+    /// wait on something slow answers `.later` for those requests.
+    func answer(to request: HTTPRequest) -> HTTPAnswer
+}
+
+extension HTTPResponder {
+    public func answer(to request: HTTPRequest) -> HTTPAnswer { .now(respond(to: request)) }
 }

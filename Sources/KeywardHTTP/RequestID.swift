@@ -10,7 +10,20 @@ final class RequestIDGenerator: Sendable {
     func accept(_ offered: String?) -> String {
         if let offered, Self.isAcceptable(offered) { return offered }
         let next = counter.add(1, ordering: .relaxed).newValue
-        return "\(prefix)-\(String(next, radix: 16))"
+        let width = max(1, (64 - next.leadingZeroBitCount + 3) / 4)
+        // prefix, "-", then the counter in hex, written straight into the string's storage.
+        return String(unsafeUninitializedCapacity: prefix.utf8.count + 1 + width) { buffer in
+            var count = 0
+            for byte in prefix.utf8 { buffer[count] = byte; count += 1 }
+            buffer[count] = UInt8(ascii: "-")
+            count += 1
+            for shift in stride(from: 4 * (width - 1), through: 0, by: -4) {
+                let nibble = UInt8(truncatingIfNeeded: next >> UInt64(shift)) & 0x0f
+                buffer[count] = nibble < 10 ? 48 + nibble : 87 + nibble
+                count += 1
+            }
+            return count
+        }
     }
 
     static func isAcceptable(_ id: String) -> Bool {

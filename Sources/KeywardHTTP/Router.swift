@@ -5,24 +5,19 @@ public struct Router<Route: Sendable>: Sendable {
         public let method: HTTPMethod
         public let pattern: String
         public let route: Route
-        let path: PathPattern
     }
 
     public private(set) var entries: [Entry] = []
-    /// The entries' paths and methods again, in a plain (non-generic) array: matching scans these on every
-    /// request, and scanning generic entries would copy each one through its value witness.
-    private var shapes: [(path: PathPattern, method: HTTPMethod)] = []
-    /// Route indices by segment count: a path is only compared with patterns of its own length.
-    private var bySegmentCount: [Int: [Int]] = [:]
+    /// The routes alone, indexed like the table: the generic part of a match is one array read.
+    @usableFromInline var routes: [Route] = []
+    @usableFromInline var table = RouteTable()
 
     public init() {}
 
     public mutating func add(_ method: HTTPMethod, _ pattern: String, _ route: Route) {
-        let path = PathPattern(pattern)
-        precondition(!entries.contains { $0.method == method && $0.path == path }, "duplicate route \(method) \(pattern)")
-        entries.append(Entry(method: method, pattern: pattern, route: route, path: path))
-        shapes.append((path, method))
-        bySegmentCount[path.segments.count, default: []].append(shapes.count - 1)
+        table.add(method, pattern)
+        entries.append(Entry(method: method, pattern: pattern, route: route))
+        routes.append(route)
     }
 
     public enum Match {
@@ -32,14 +27,53 @@ public struct Router<Route: Sendable>: Sendable {
         case notFound
     }
 
+    /// Inlinable so the caller's module specializes it for its `Route`: unspecialized, every request
+    /// would go through generic metadata and value witnesses.
+    @inlinable
     public func match(method: String, path: String) -> Match {
+        switch table.match(method: method, path: path) {
+        case .found(let index, let parameters, let pattern): .found(routes[index], parameters: parameters, pattern: pattern)
+        case .methodNotAllowed(let allowed): .methodNotAllowed(allowed)
+        case .notFound: .notFound
+        }
+    }
+}
+
+/// The non-generic half of `Router`: patterns and methods, indexed by segment count so a path is only
+/// compared with patterns of its own length. Matching answers with the index of the route.
+@usableFromInline
+struct RouteTable: Sendable {
+    @usableFromInline
+    enum Match {
+        case found(Int, parameters: [String: String], pattern: String)
+        case methodNotAllowed([HTTPMethod])
+        case notFound
+    }
+
+    struct Shape: Sendable {
+        let path: PathPattern
+        let method: HTTPMethod
+        let pattern: String
+    }
+
+    private var shapes: [Shape] = []
+    private var bySegmentCount: [Int: [Int]] = [:]
+
+    mutating func add(_ method: HTTPMethod, _ pattern: String) {
+        let path = PathPattern(pattern)
+        precondition(!shapes.contains { $0.method == method && $0.path == path }, "duplicate route \(method) \(pattern)")
+        shapes.append(Shape(path: path, method: method, pattern: pattern))
+        bySegmentCount[path.segments.count, default: []].append(shapes.count - 1)
+    }
+
+    @usableFromInline
+    func match(method: String, path: String) -> Match {
         let parts = PathPattern.split(path)
         var allowed: [HTTPMethod] = []
         for index in bySegmentCount[parts.count] ?? [] where shapes[index].path.matchesLiterals(parts) {
             let shape = shapes[index]
             if shape.method.rawValue == method {
-                let entry = entries[index]
-                return .found(entry.route, parameters: shape.path.bind(parts), pattern: entry.pattern)
+                return .found(index, parameters: shape.path.bind(parts), pattern: shape.pattern)
             }
             allowed.append(shape.method)
         }
@@ -81,7 +115,21 @@ struct PathPattern: Sendable, Equatable {
     }
 
     /// Non-empty segments after the leading `/`; a trailing slash is ignored.
+    /// Scans the UTF-8 bytes by hand: the generic `split` costs several times more, on every request.
     static func split(_ path: String) -> [Substring] {
-        path.utf8.first == UInt8(ascii: "/") ? path.dropFirst().split(separator: "/") : path.split(separator: "/")
+        var parts: [Substring] = []
+        parts.reserveCapacity(8)
+        let bytes = path.utf8
+        var start = bytes.startIndex
+        var index = start
+        while index != bytes.endIndex {
+            if bytes[index] == UInt8(ascii: "/") {
+                if start != index { parts.append(path[start..<index]) }
+                start = bytes.index(after: index)
+            }
+            index = bytes.index(after: index)
+        }
+        if start != index { parts.append(path[start..<index]) }
+        return parts
     }
 }

@@ -75,9 +75,18 @@ public final class Resolver: Sendable {
         self.cache = cache
     }
 
+    /// Thrown by a resolution asked to answer from memory only (`fromMemoryOnly`) when it would have to
+    /// ask a secrets manager: the caller then resolves again where waiting does no harm.
+    public struct WouldWait: Error {}
+
     /// `refresh` reads every secret from its secrets manager instead of the cache (after a rotation).
-    /// `refresh` reads every secret from its secrets manager instead of the cache (after a rotation).
-    public func resolve(_ id: ConnectionID, in workspace: WorkspaceID, project: ProjectID, refresh: Bool = false) throws -> ResolvedConnection {
+    /// `fromMemoryOnly` answers only when every secret is fresh in the cache, else throws `WouldWait`
+    /// before counting or reading anything.
+    public func resolve(_ id: ConnectionID, in workspace: WorkspaceID, project: ProjectID, refresh: Bool = false,
+                        fromMemoryOnly: Bool = false) throws -> ResolvedConnection {
+        if fromMemoryOnly {
+            guard !refresh, try answersFromMemory(id, in: workspace, project: project) else { throw WouldWait() }
+        }
         let started = DispatchTime.now().uptimeNanoseconds
         do {
             let result = try resolveCached(id, in: workspace, project: project, refresh: refresh)
@@ -108,6 +117,21 @@ public final class Resolver: Sendable {
         }
         hits.increment(by: recent.references.count)
         return recent
+    }
+
+    /// Whether resolving `id` now needs no secrets manager: it was resolved a moment ago, or each of its
+    /// references will fail at once or is fresh (or negatively cached) in memory.
+    private func answersFromMemory(_ id: ConnectionID, in workspace: WorkspaceID, project: ProjectID) throws -> Bool {
+        if resolved.value(id, load: { nil }) != nil { return true }
+        guard let compiled = try plans.value(id, load: { try CompiledPlan(store.resolutionPlan(id, in: workspace, project: project)) })
+        else { return true }
+        let plan = compiled.plan
+        return compiled.bindings.allSatisfy { binding in
+            guard let binding, plan.rule.status(of: binding) == .ok, let storeInScope = plan.storeInScope,
+                  storeInScope.id == binding.storeID, backends[storeInScope.provider] != nil else { return true }
+            return cache.answersAtOnce(SecretCache.Key(store: storeInScope.id, storeRevision: storeInScope.revision,
+                                                       name: binding.reference.name, version: binding.reference.version))
+        }
     }
 
     private func render(_ id: ConnectionID, in workspace: WorkspaceID, project: ProjectID, refresh: Bool) throws -> ResolvedConnection {

@@ -139,6 +139,15 @@ public final class SecretCache: Sendable {
         throw error
     }
 
+    /// Whether `value(key)` would answer without loading: the entry is fresh, or negatively cached.
+    public func answersAtOnce(_ key: Key) -> Bool {
+        guard let slot = slots.withLock({ $0[key] }) else { return false }
+        slot.condition.lock()
+        defer { slot.condition.unlock() }
+        let now = clock()
+        return (slot.material != nil && slot.expiresAt > now) || (slot.negative.map { $0.until > now } ?? false)
+    }
+
     /// Drops every entry `matches` selects and returns how many; loads in flight finish but their slots
     /// are no longer reachable.
     @discardableResult

@@ -35,14 +35,29 @@ public final class Application: HTTPResponder {
 
     let console = Console()
 
-    public func respond(to request: HTTPRequest) -> HTTPResponse {
-        let response = request.path == "/console" || request.path.hasPrefix("/console/")
-            ? console.respond(to: request, api: answer) : answer(request)
+    /// Answers on the event loop what needs nothing slow; the rest (`Route.Waits`), and console pages,
+    /// which are rare and may verify or test, are answered `.later`, off the event loop.
+    public func answer(to request: HTTPRequest) -> HTTPAnswer {
+        if request.path == "/console" || request.path.hasPrefix("/console/") {
+            return .later { self.counted(self.console.respond(to: request, api: self.answerWaiting)) }
+        }
+        if let response = answer(request, mayWait: false) { return .now(counted(response)) }
+        return .later { self.counted(self.answerWaiting(request)) }
+    }
+
+    public func respond(to request: HTTPRequest) -> HTTPResponse { answer(to: request).response() }
+
+    private func counted(_ response: HTTPResponse) -> HTTPResponse {
         statusClasses[min(4, max(0, response.status / 100 - 1))].increment()
         return response
     }
 
-    private func answer(_ request: HTTPRequest) -> HTTPResponse {
+    private func answerWaiting(_ request: HTTPRequest) -> HTTPResponse {
+        answer(request, mayWait: true) ?? problem(.internalError("a handler asked to wait where waiting is allowed"), request)
+    }
+
+    /// The response; nil only when `mayWait` is false and answering would wait.
+    private func answer(_ request: HTTPRequest, mayWait: Bool) -> HTTPResponse? {
         // HEAD is GET without a body; the server drops the body.
         let method = request.method == "HEAD" ? "GET" : request.method
         do {
@@ -54,13 +69,17 @@ public final class Application: HTTPResponder {
                 response.headers.append(("Allow", allowed.map(\.rawValue).joined(separator: ", ")))
                 return response
             case .found(let route, let parameters, _):
+                if !mayWait && route.waits == .always { return nil }
                 // Whatever the answer, a route that may change state empties the read caches after it ran.
                 defer { if route.changesState { changes.bump() } }
                 let (principal, target) = try authorizer.authorize(route.access, request, parameters)
-                let context = RequestContext(request: request, parameters: parameters, principal: principal,
+                var context = RequestContext(request: request, parameters: parameters, principal: principal,
                                              target: target, services: services)
+                context.mayWait = mayWait
                 return try route.handler(context)
             }
+        } catch is Resolver.WouldWait {
+            return nil
         } catch let error as KeywardError {
             if error.kind == .internalError || error.kind == .unavailable {
                 services.logger.error("request failed", [

@@ -15,7 +15,8 @@ enum ResolveHandlers {
         case "true": refresh = true
         default: throw KeywardError.invalidField("refresh", "must be true or false")
         }
-        let resolved = try context.services.resolver.resolve(id, in: context.workspaceID, project: context.projectID, refresh: refresh)
+        let resolved = try context.services.resolver.resolve(id, in: context.workspaceID, project: context.projectID, refresh: refresh,
+                                                             fromMemoryOnly: !context.mayWait)
         // A connection kept by the resolver is answered with the bytes already written for it.
         let body: [UInt8]
         if resolved.rendering != 0 {

@@ -11,7 +11,19 @@ struct Route: Sendable {
     /// connections): after it runs, they are emptied. Reads and checks that post (resolve, test, verify)
     /// change nothing and leave them be.
     let changesState: Bool
+    /// Whether answering may wait on something slow, which decides which threads run it.
+    let waits: Waits
     let handler: @Sendable (RequestContext) throws -> HTTPResponse
+
+    enum Waits: Sendable {
+        /// Answered on the event loop: reads and writes of Keyward's own database.
+        case never
+        /// Calls secrets managers or a connection's server: always answered off the event loop.
+        case always
+        /// Answered on the event loop when everything it needs is in memory; otherwise the handler throws
+        /// `Resolver.WouldWait` and it is answered again off the event loop.
+        case unlessCached
+    }
 }
 
 /// Everything a handler needs, already checked: the caller is authenticated and authorized, and the
@@ -22,6 +34,9 @@ struct RequestContext: Sendable {
     let principal: Principal?
     let target: AuthorizedTarget
     let services: Services
+    /// False on the event loop: a handler of a route that `waits: .unlessCached` must then answer from
+    /// memory or throw `Resolver.WouldWait`.
+    var mayWait = true
 
     var store: any Store { services.store }
 

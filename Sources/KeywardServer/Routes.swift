@@ -6,9 +6,9 @@ enum Routes {
     static func all() -> Router<Route> {
         var router = Router<Route>()
         func add(_ method: HTTPMethod, _ path: String, _ operationID: String, _ access: Access, readOnly: Bool = false,
-                 _ handler: @escaping @Sendable (RequestContext) throws -> HTTPResponse) {
+                 waits: Route.Waits = .never, _ handler: @escaping @Sendable (RequestContext) throws -> HTTPResponse) {
             router.add(method, path, Route(operationID: operationID, access: access, changesState: method != .GET && !readOnly,
-                                           handler: handler))
+                                           waits: waits, handler: handler))
         }
 
         add(.GET, "/healthz", "health", .anyone, SystemHandlers.health)
@@ -54,21 +54,23 @@ enum Routes {
         add(.PUT, projectSecrets, "putProjectStore", .project(.administerProject, addon: security), SecretsManagementHandlers.putProjectStore)
         add(.DELETE, projectSecrets, "deleteProjectStore", .project(.administerProject, addon: security, force: .administerWorkspace),
             SecretsManagementHandlers.deleteProjectStore)
-        add(.GET, "\(secrets)/aws-setup", "getWorkspaceAWSSetup", .workspace(.readWorkspace, addon: security), AWSSetupHandlers.workspaceSetup)
+        add(.GET, "\(secrets)/aws-setup", "getWorkspaceAWSSetup", .workspace(.readWorkspace, addon: security), waits: .always, AWSSetupHandlers.workspaceSetup)
         add(.POST, "\(secrets)/verify", "verifyWorkspaceStore", .workspace(.administerWorkspace, addon: security), readOnly: true,
-            AWSSetupHandlers.verifyWorkspace)
-        add(.GET, "\(projectSecrets)/aws-setup", "getProjectAWSSetup", .project(.readProject, addon: security), AWSSetupHandlers.projectSetup)
+            waits: .always, AWSSetupHandlers.verifyWorkspace)
+        add(.GET, "\(projectSecrets)/aws-setup", "getProjectAWSSetup", .project(.readProject, addon: security), waits: .always, AWSSetupHandlers.projectSetup)
         add(.POST, "\(projectSecrets)/verify", "verifyProjectStore", .project(.administerProject, addon: security), readOnly: true,
-            AWSSetupHandlers.verifyProject)
+            waits: .always, AWSSetupHandlers.verifyProject)
         add(.POST, "\(secrets)/cache/invalidate", "invalidateWorkspaceCache", .workspace(.administerWorkspace, addon: security),
             CacheHandlers.invalidateWorkspace)
         add(.POST, "\(projectSecrets)/cache/invalidate", "invalidateProjectCache", .project(.administerProject, addon: security),
             CacheHandlers.invalidateProject)
-        add(.POST, "\(projectSecrets)/migrate", "migrateReferences", .project(.administerProject, addon: security), MigrationHandlers.migrate)
+        add(.POST, "\(projectSecrets)/migrate", "migrateReferences", .project(.administerProject, addon: security), waits: .always, MigrationHandlers.migrate)
         add(.POST, "\(project)/references/check", "checkReference", .project(.writeConnections, addon: security), readOnly: true,
-            ResolveHandlers.check)
-        add(.POST, "/v1/connections/{connection}/resolve", "resolveConnection", .connection(.resolve), readOnly: true, ResolveHandlers.resolve)
-        add(.POST, "/v1/connections/{connection}/test", "testConnection", .connection(.writeConnections), readOnly: true, ResolveHandlers.test)
+            waits: .always, ResolveHandlers.check)
+        add(.POST, "/v1/connections/{connection}/resolve", "resolveConnection", .connection(.resolve), readOnly: true, waits: .unlessCached,
+            ResolveHandlers.resolve)
+        add(.POST, "/v1/connections/{connection}/test", "testConnection", .connection(.writeConnections), readOnly: true, waits: .always,
+            ResolveHandlers.test)
         add(.POST, "\(workspace)/secrets", "putWorkspaceSecret", .workspace(.administerWorkspace, addon: security), BuiltinSecretsHandlers.putWorkspace)
         add(.GET, "\(workspace)/secrets", "listWorkspaceSecrets", .workspace(.administerWorkspace, addon: security), BuiltinSecretsHandlers.listWorkspace)
         add(.DELETE, "\(workspace)/secrets", "deleteWorkspaceSecret", .workspace(.administerWorkspace, addon: security), BuiltinSecretsHandlers.deleteWorkspace)

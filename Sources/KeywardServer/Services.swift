@@ -3,8 +3,9 @@ import KeywardProviders
 import KeywardResolver
 import KeywardStorage
 
-/// The long-lived things handlers use. Built once at start-up and shared by all worker threads.
-struct Services: Sendable {
+/// The long-lived things handlers use. Built once at start-up and shared by all worker threads; a class,
+/// so handing it to each request's context is one reference, not a copy of every field.
+final class Services: Sendable {
     let store: any Store
     let logger: Logger
     let resolver: Resolver
@@ -14,4 +15,14 @@ struct Services: Sendable {
     let builtin: BuiltinSecretsBackend?
     /// The encoded answer of each connection the resolver keeps, tagged with its rendering.
     let encodedResolutions: ReadCache<ConnectionID, (UInt64, [UInt8])>
+
+    init(store: any Store, logger: Logger, resolver: Resolver, aws: AWSPlatform, builtin: BuiltinSecretsBackend?,
+         encodedResolutions: ReadCache<ConnectionID, (UInt64, [UInt8])>) {
+        self.store = store
+        self.logger = logger
+        self.resolver = resolver
+        self.aws = aws
+        self.builtin = builtin
+        self.encodedResolutions = encodedResolutions
+    }
 }

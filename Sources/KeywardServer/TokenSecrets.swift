@@ -21,19 +21,38 @@ public enum TokenSecrets {
     }
 
     /// Splits a presented token into its id and secret part; nil if it is not shaped like one of ours.
-    public static func parse(_ presented: String) -> (id: TokenID, secretPart: String)? {
-        // kw_ (3) + id (16) + _ (1) + secret (43), checked by position: this runs on every request.
+    /// Works on the header's own bytes (no copies): this runs on every request.
+    public static func parse(_ presented: Substring) -> (id: TokenID, secretPart: Substring)? {
+        // kw_ (3) + id (16) + _ (1) + secret (43), checked by position.
         let bytes = presented.utf8
         guard bytes.count == 63, bytes.starts(with: "kw_".utf8) else { return nil }
         let idStart = bytes.index(bytes.startIndex, offsetBy: 3), idEnd = bytes.index(idStart, offsetBy: 16)
         guard bytes[idEnd] == UInt8(ascii: "_"), let id = TokenID(rawValue: String(presented[idStart..<idEnd])) else { return nil }
-        return (id, String(presented[bytes.index(after: idEnd)...]))
+        return (id, presented[bytes.index(after: idEnd)...])
+    }
+
+    public static func parse(_ presented: String) -> (id: TokenID, secretPart: String)? {
+        parse(presented[...]).map { ($0.id, String($0.secretPart)) }
     }
 
     public static func hash(_ secretPart: String) -> String { Hex.encode(SHA256.hash(secretPart)) }
 
-    public static func matches(_ secretPart: String, storedHash: String) -> Bool {
-        guard let stored = Hex.decode(storedHash) else { return false }
-        return ConstantTime.equals(SHA256.hash(secretPart), stored)
+    /// Compares the digest with the stored lower-case hex digit by digit, in constant time, without
+    /// decoding the stored hash first.
+    public static func matches(_ secretPart: Substring, storedHash: String) -> Bool {
+        let digest = SHA256.hash(secretPart.utf8)
+        guard storedHash.utf8.count == 2 * digest.count else { return false }
+        var difference: UInt8 = 0
+        var position = 0
+        for character in storedHash.utf8 {
+            let byte = digest[position >> 1]
+            let nibble = position & 1 == 0 ? byte >> 4 : byte & 0x0f
+            // The hex digit without a branch on the digest: 48 ("0") + nibble, plus 39 more for a–f.
+            difference |= character ^ (48 &+ nibble &+ ((9 &- nibble) >> 7) &* 39)
+            position += 1
+        }
+        return difference == 0
     }
+
+    public static func matches(_ secretPart: String, storedHash: String) -> Bool { matches(secretPart[...], storedHash: storedHash) }
 }

@@ -18,7 +18,7 @@ enum ServeCommand {
           --listen HOST:PORT        Address to listen on (KEYWARD_LISTEN, default 127.0.0.1:8080)
           --data-dir DIR            Where the embedded database and key files live (KEYWARD_DATA_DIR, default ./.keyward)
           --database LOCATION       sqlite:PATH or postgres://USER@HOST:PORT/DB (KEYWARD_DATABASE, default sqlite:DATA_DIR/keyward.db)
-          --threads N               HTTP worker threads (default: 4 per core, at least 4)
+          --threads N               HTTP event-loop threads (default: 2 per core, at least 4)
           --max-body-bytes N        Largest request body accepted (default 1048576)
           --connection-limit N      Most simultaneous connections (default 1024)
           --idle-timeout SECONDS    Close connections that send nothing for this long (default 30)

@@ -174,6 +174,54 @@ import Testing
         stopped.wait()
     }
 
+    @Test func aRequestThatWaitsDoesNotHoldTheEventLoop() throws {
+        let gate = Gate()
+        // One event-loop thread: if the waiting request held it, the second request could not be answered.
+        let server = try start(WaitingOnSlash(gate: gate)) { $0.threads = 1 }
+        defer { server.shutdown(grace: 1) }
+        let waiting = try RawConnection(port: server.port)
+        waiting.send("GET /wait HTTP/1.1\r\nHost: x\r\nX-Request-Id: slow-1\r\n\r\n")
+        gate.entered.wait()
+
+        let other = try RawConnection(port: server.port)
+        for index in 0..<3 {
+            other.send("GET /quick/\(index) HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(other.readResponse()?.json?["path"] as? String == "/quick/\(index)")
+        }
+        gate.release.signal()
+        let answered = try #require(waiting.readResponse())
+        #expect(answered.status == 200 && answered.text == "done" && answered.headers["x-request-id"] == "slow-1")
+        // The connection goes on serving after it was resumed.
+        waiting.send("GET /again HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(waiting.readResponse()?.json?["path"] as? String == "/again")
+    }
+
+    @Test func shutdownAnswersRequestsStillWaiting503() throws {
+        let gate = Gate()
+        let server = try start(WaitingOnSlash(gate: gate))
+        let waiting = try RawConnection(port: server.port)
+        waiting.send("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
+        gate.entered.wait()
+        server.shutdown(grace: 0)
+        let answered = try #require(waiting.readResponse())
+        #expect(answered.status == 503 && answered.json?["code"] as? String == "shutting_down")
+        gate.release.signal()  // the work finishing after the stop touches nothing
+    }
+
+    /// Answers `/wait` later, after the test opens the gate; everything else now, as `Echo` does.
+    struct WaitingOnSlash: HTTPResponder {
+        let gate: Gate
+        func respond(to request: HTTPRequest) -> HTTPResponse { Echo().respond(to: request) }
+        func answer(to request: HTTPRequest) -> HTTPAnswer {
+            guard request.path == "/wait" else { return .now(respond(to: request)) }
+            return .later { [gate] in
+                gate.entered.signal()
+                gate.release.wait()
+                return .text("done")
+            }
+        }
+    }
+
     final class Gate: @unchecked Sendable {
         let entered = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)

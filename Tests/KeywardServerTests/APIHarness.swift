@@ -71,6 +71,7 @@ final class APIHarness {
         return Reply(status: response.status, headers: response.headers, body: response.body)
     }
 
+    @discardableResult
     func op(_ method: String, _ path: String, _ body: String? = nil) -> Reply {
         call(method, path, token: operatorToken, body: body)
     }

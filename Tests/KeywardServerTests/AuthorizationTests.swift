@@ -24,6 +24,24 @@ import Testing
         #expect(api.call("GET", "/v1/whoami", token: expiring.secret).code == "token_expired")
     }
 
+    @Test func aTokenJustAcceptedDoesNotOpenTheDoorToAnotherSecretWithItsID() throws {
+        let api = try APIHarness()
+        let ws = api.workspace()
+        let admin = api.token(.workspaceAdmin, ws: ws)
+        #expect(api.call("GET", "/v1/whoami", token: admin).status == 200)
+        // Same id, every other secret of the same length: refused, though the real one was verified a moment ago.
+        let prefix = String(admin.prefix(20))
+        for forged in [prefix + String(repeating: "A", count: 43), prefix + String(admin.dropFirst(20).dropLast()) + "#",
+                       String(admin.dropLast())] {
+            #expect(api.call("GET", "/v1/whoami", token: forged).code == "invalid_token")
+        }
+        #expect(api.call("GET", "/v1/whoami", token: admin).status == 200)
+        // A revocation through this server is seen by the next request.
+        let id = String(admin.dropFirst(3).prefix(16))
+        #expect(api.op("DELETE", "/v1/tokens/\(id)").status == 200)
+        #expect(api.call("GET", "/v1/whoami", token: admin).code == "token_revoked")
+    }
+
     @Test func onlyOperatorsManageWorkspacesAndAddons() throws {
         let api = try APIHarness()
         let ws = api.workspace()
