@@ -139,6 +139,31 @@ public final class SecretCache: Sendable {
         throw error
     }
 
+    /// What this cache holds for a key, as a connection's status shows it.
+    public enum EntryState: String, Sendable, CaseIterable, Encodable {
+        /// A value within its TTL.
+        case fresh
+        /// An expired value, served because the last read of the secrets manager failed with an error
+        /// stale-if-error covers, still within the stale window.
+        case stale
+        /// Nothing usable: never read, expired, or dropped.
+        case none
+    }
+
+    public func state(_ key: Key) -> EntryState {
+        guard let slot = slots.withLock({ $0[key] }) else { return .none }
+        slot.condition.lock()
+        defer { slot.condition.unlock() }
+        let now = clock()
+        guard slot.material != nil else { return .none }
+        if slot.expiresAt > now { return .fresh }
+        if case .failure(let error)? = slot.lastLoad?.result, Self.staleable.contains(error.code),
+           now.timeIntervalSince(slot.expiresAt) <= policy.staleWindow {
+            return .stale
+        }
+        return .none
+    }
+
     /// Whether `value(key)` would answer without loading: the entry is fresh, or negatively cached.
     public func answersAtOnce(_ key: Key) -> Bool {
         guard let slot = slots.withLock({ $0[key] }) else { return false }

@@ -8,20 +8,20 @@ enum ConnectionHandlers {
         let draft = ConnectionDraft(name: try Names.validated(body.name), type: try ConnectionType.parse(body.type),
                                     fields: body.fields ?? ConnectionFields())
         let connection = try context.store.createConnection(draft, in: context.workspaceID, project: context.projectID)
-        return .json(try ConnectionView.view(connection, store: context.store), status: 201)
+        return .json(try ConnectionView.view(connection, services: context.services), status: 201)
     }
 
     static func list(_ context: RequestContext) throws -> HTTPResponse {
         let ws = try context.workspaceID, p = try context.projectID
         let page = try context.store.listConnections(in: ws, project: p, context.page())
-        return .json(Page(items: try ConnectionView.views(page.items, workspace: ws, project: p, store: context.store),
+        return .json(Page(items: try ConnectionView.views(page.items, workspace: ws, project: p, services: context.services),
                           nextCursor: page.nextCursor))
     }
 
     static func get(_ context: RequestContext) throws -> HTTPResponse {
         let id = try context.identifier("connection", as: ConnectionID.self)
         let connection = try context.store.connection(id, in: context.workspaceID, project: context.projectID)
-        return .json(try ConnectionView.view(connection, store: context.store))
+        return .json(try ConnectionView.view(connection, services: context.services))
     }
 
     static func update(_ context: RequestContext) throws -> HTTPResponse {
@@ -29,7 +29,7 @@ enum ConnectionHandlers {
         let body = try context.body(UpdateConnectionBody.self)
         let change = ConnectionChange(name: try body.name.map { try Names.validated($0) }, fields: body.fields)
         let connection = try context.store.updateConnection(id, in: context.workspaceID, project: context.projectID, change)
-        return .json(try ConnectionView.view(connection, store: context.store))
+        return .json(try ConnectionView.view(connection, services: context.services))
     }
 
     static func delete(_ context: RequestContext) throws -> HTTPResponse {

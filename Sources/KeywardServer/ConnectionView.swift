@@ -1,4 +1,5 @@
 import KeywardCore
+import KeywardResolver
 import KeywardStorage
 
 /// A connection as the API shows it: its fields (references as written, never resolved values) and the
@@ -12,8 +13,10 @@ struct ConnectionView: Encodable {
         let reference: SecretReference
         let storeID: StoreID?
         let status: ReferenceStatus
+        /// What this server's cache holds for it: a reference that works may still be served stale.
+        let cache: SecretCache.EntryState
 
-        enum CodingKeys: String, CodingKey { case field, reference, storeID = "store_id", status }
+        enum CodingKeys: String, CodingKey { case field, reference, storeID = "store_id", status, cache }
 
         func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -21,6 +24,7 @@ struct ConnectionView: Encodable {
             try c.encode(reference, forKey: .reference)
             try c.encode(storeID, forKey: .storeID)
             try c.encode(status, forKey: .status)
+            try c.encode(cache, forKey: .cache)
         }
     }
 
@@ -32,20 +36,27 @@ struct ConnectionView: Encodable {
         try c.encode(references, forKey: .references)
     }
 
-    /// Views for connections of one project, reading the bindings and the scope rule once.
-    static func views(_ connections: [Connection], workspace: WorkspaceID, project: ProjectID, store: any Store) throws -> [ConnectionView] {
+    /// Views for connections of one project, reading the bindings, the scope rule and the store in scope once.
+    static func views(_ connections: [Connection], workspace: WorkspaceID, project: ProjectID, services: Services) throws -> [ConnectionView] {
+        let store = services.store
         let bindings = try store.referenceBindings(in: workspace, project: project)
         let rule = bindings.isEmpty ? nil : try store.scopeRule(workspace)
+        let storeInScope = bindings.isEmpty ? nil : try store.storeInScope(for: project, in: workspace).store
         let byConnection = Dictionary(grouping: bindings, by: \.connectionID)
         return connections.map { connection in
             ConnectionView(connection: connection, references: (byConnection[connection.id] ?? []).map { binding in
-                ReferenceView(field: binding.field, reference: binding.reference, storeID: binding.storeID,
-                              status: rule!.status(of: binding))
+                let status = rule!.status(of: binding)
+                var cache = SecretCache.EntryState.none
+                if status == .ok, let storeInScope, storeInScope.id == binding.storeID {
+                    cache = services.resolver.cache.state(SecretCache.Key(store: storeInScope.id, storeRevision: storeInScope.revision,
+                                                                          name: binding.reference.name, version: binding.reference.version))
+                }
+                return ReferenceView(field: binding.field, reference: binding.reference, storeID: binding.storeID, status: status, cache: cache)
             })
         }
     }
 
-    static func view(_ connection: Connection, store: any Store) throws -> ConnectionView {
-        try views([connection], workspace: connection.workspaceID, project: connection.projectID, store: store)[0]
+    static func view(_ connection: Connection, services: Services) throws -> ConnectionView {
+        try views([connection], workspace: connection.workspaceID, project: connection.projectID, services: services)[0]
     }
 }

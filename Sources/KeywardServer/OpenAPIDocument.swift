@@ -1,4 +1,5 @@
 import KeywardCore
+import KeywardResolver
 import KeywardHTTP
 
 /// The OpenAPI 3.1 description of the API, written by hand as the contract clients rely on.
@@ -311,8 +312,10 @@ enum OpenAPIDocument {
                                   "created_at": timestamp, "updated_at": timestamp],
                                  required: ["id", "workspace_id", "project_id", "name", "type", "fields", "references", "created_at", "updated_at"]),
             "ReferenceState": object(["field": .object(["type": "string"]), "reference": .object(["type": "string", "description": "Canonical form: secret:NAME[#KEY…][?stage=…|?version=…]"]),
-                                      "store_id": nullableID, "status": enumeration(["ok", "out_of_scope", "store_deleted"])],
-                                     required: ["field", "reference", "store_id", "status"]),
+                                      "store_id": nullableID, "status": enumeration(["ok", "out_of_scope", "store_deleted"]),
+                                      "cache": .object(["type": "string", "enum": .array(SecretCache.EntryState.allCases.map { .string($0.rawValue) }),
+                                                        "description": "This server's cached value: fresh; stale (the secrets manager is failing and an expired value is served); none"])],
+                                     required: ["field", "reference", "store_id", "status", "cache"]),
             "SecretStore": object(["id": id, "workspace_id": id, "project_id": nullableID,
                                    "provider": enumeration(SecretsProvider.allCases.map(\.rawValue)),
                                    "settings": .object(["type": "object", "additionalProperties": .object(["type": "string"])]),

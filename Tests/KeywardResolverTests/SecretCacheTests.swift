@@ -41,6 +41,31 @@ import Testing
         #expect(loads.total == 2)
     }
 
+    @Test func theStateOfAnEntryIsFreshThenNoneThenStaleWhileTheSecretsManagerFails() throws {
+        let cache = self.cache, loads = Loads()
+        #expect(cache.state(key) == .none)
+        #expect(!cache.answersAtOnce(key))
+        _ = try cache.value(key) { loads.next() }
+        #expect(cache.state(key) == .fresh)
+        #expect(cache.answersAtOnce(key))
+        clock.advance(301)
+        #expect(cache.state(key) == .none)   // expired; nobody asked the secrets manager yet
+        #expect(!cache.answersAtOnce(key))
+        #expect(try cache.value(key) { throw KeywardError.providerUnavailable("down") }.1 == .stale)
+        #expect(cache.state(key) == .stale)
+        clock.advance(901)
+        #expect(cache.state(key) == .none)   // past the stale window
+        #expect(try cache.value(key) { loads.next() }.1 == .miss)
+        #expect(cache.state(key) == .fresh)
+    }
+
+    @Test func aNegativelyCachedFailureAnswersAtOnceWithoutAValue() throws {
+        let cache = self.cache
+        #expect(throws: KeywardError.self) { try cache.value(key) { throw KeywardError.secretNotFound("db") } }
+        #expect(cache.answersAtOnce(key))
+        #expect(cache.state(key) == .none)
+    }
+
     @Test func aChangedStoreRevisionIsADifferentKey() throws {
         let cache = self.cache, loads = Loads()
         _ = try cache.value(key) { loads.next() }

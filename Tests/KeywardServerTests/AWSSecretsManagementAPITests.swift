@@ -341,6 +341,15 @@ struct AWSSecretsManagementAPITests {
             #expect((during.json["fields"] as? [String: Any])?["password"] as? String == "before-the-outage")
             #expect((during.json["references"] as? [[String: Any]])?.first?["cache"] as? String == "stale")
         }
+        // The connection list says the value is served stale, in the API and in the console.
+        let listed = f.call("GET", "/v1/workspaces/\(f.ws)/projects/\(f.a)/connections/\(id)")
+        #expect((listed.json["references"] as? [[String: Any]])?.first?["status"] as? String == "ok")
+        #expect((listed.json["references"] as? [[String: Any]])?.first?["cache"] as? String == "stale")
+        let console = ConsoleTests()
+        let page = console.text(console.request(f.api, "GET", "/console/workspaces/\(f.ws)/projects/\(f.a)/secrets-management",
+                                                cookie: try console.signIn(f.api)))
+        #expect(page.contains("<strong class=\"ref-stale\">stale: the secrets manager is failing"))
+
         let never = f.connection(f.a, #"{"password":"${secret:\#(unseen)}"}"#, name: "never-read")
         let failed = f.resolve(never, project: f.a)
         #expect(failed.status == 503)

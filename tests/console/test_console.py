@@ -18,6 +18,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -221,6 +222,11 @@ def main():
         dialog = wait.until(ready.visibility_of_element_located((By.ID, "confirm-switch")))
         check(f"secret:{DB_SECRET}#password" in dialog.text and "warehouse" in dialog.text, "the dialog lists the breaking reference")
         check(driver.switch_to.active_element.get_attribute("id") == "confirm-button", "focus is inside the dialog")
+        inside = "return document.getElementById('confirm-switch').contains(document.activeElement)"
+        for keys in (Keys.TAB, Keys.TAB, Keys.TAB, Keys.SHIFT + Keys.TAB, Keys.SHIFT + Keys.TAB):
+            driver.switch_to.active_element.send_keys(keys)
+            check(driver.execute_script(inside), f"keyboard focus stays in the dialog ({keys!r})")
+        driver.execute_script("document.getElementById('confirm-button').focus()")
         shot(driver, "04-confirm-scope-switch")
         click(driver, By.ID, "confirm-button")
         wait.until(ready.text_to_be_present_in_element((By.CSS_SELECTOR, "[role=status]"), "The scope is now"))
@@ -297,6 +303,73 @@ def main():
         report = visible_text(wait, By.ID, "test-result")
         check("resolve pass" in report and "connect pass" in report, f"the HTTP connection test passes: {report}")
         check("canary-two" not in driver.page_source, "the resolved credential is never shown")
+
+        # Edit the connection: its fields come back as name=value lines; the change is saved through the API.
+        row_id = test_button.removeprefix("test-")
+        click(driver, By.CSS_SELECTOR, f"#edit-{row_id} summary")
+        fields_box = driver.find_element(By.ID, f"edit-fields-{row_id}")
+        check("auth_header=Bearer ${secret:billing/api}" in fields_box.get_attribute("value"), "the edit form shows the reference as written")
+        fields_box.send_keys("\ntest_path=/healthz")
+        shot(driver, "12-edit-connection")
+        click(driver, By.ID, f"save-{row_id}")
+        wait.until(ready.text_to_be_present_in_element((By.CSS_SELECTOR, "[role=status]"), "Saved the connection billing-api"))
+        saved = keyward.cli("connection", "get", "--workspace", str(ws), "--project", "2", row_id)
+        check(saved["fields"].get("test_path") == "/healthz" and saved["fields"]["auth_header"] == "Bearer ${secret:billing/api}",
+              f"the edit is saved, the reference kept as written: {saved['fields']}")
+
+        # Deleting a secret asks first, names what breaks, and Cancel changes nothing.
+        type_into(driver, By.ID, "secret-name", "billing/old")
+        type_into(driver, By.ID, "secret-value", "canary-old")
+        click(driver, By.ID, "save-secret")
+        wait.until(ready.text_to_be_present_in_element((By.CSS_SELECTOR, "[role=status]"), "Saved billing/old as version 1"))
+        click(driver, By.XPATH, "//tr[td/code[text()='billing/old']]//button")
+        question = visible_text(wait, By.ID, "confirm-delete")
+        check("Delete the secret billing/old" in question and "secret_not_found" in question, f"the question says what breaks: {question}")
+        check(driver.switch_to.active_element.get_attribute("id") == "confirm-delete-confirm", "the confirm button has the focus")
+        shot(driver, "13-confirm-delete")
+        click(driver, By.ID, "confirm-delete-cancel")
+        wait.until(ready.visibility_of_element_located((By.ID, "secret-name")))
+        check("billing/old" in driver.page_source, "Cancel deletes nothing")
+        click(driver, By.XPATH, "//tr[td/code[text()='billing/old']]//button")
+        click(driver, By.ID, "confirm-delete-confirm")
+        wait.until(ready.text_to_be_present_in_element((By.CSS_SELECTOR, "[role=status]"), "Deleted the secret billing/old"))
+        check("<code>billing/old</code>" not in driver.page_source and "billing/api" in driver.page_source, "only that secret is gone")
+
+        # Readable at phone width with the connections and secrets tables: nothing wider than the screen.
+        driver.set_window_size(390, 844)
+        driver.get(f"{keyward.url}/console/workspaces/{ws}/projects/2/secrets-management")
+        wait.until(ready.visibility_of_element_located((By.ID, "connections-heading")))
+        width = driver.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        widest = driver.execute_script("""return Array.from(document.querySelectorAll('body *'))
+            .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+            .map(e => e.tagName + '#' + e.id + '.' + e.className).slice(0, 5)""")
+        check(width[0] <= width[1], f"no horizontal scrolling on the project page at phone width: {width} {widest}")
+        shot(driver, "06b-project-phone-width")
+        driver.set_window_size(1280, 900)
+
+        # Switching back to one configuration for the workspace: the project stores' references break, and the
+        # connection list says so.
+        driver.get(f"{keyward.url}/console/workspaces/{ws}/secrets-management")
+        click(driver, By.CSS_SELECTOR, "input[value=workspace]")
+        click(driver, By.ID, "save-scope")
+        dialog = visible_text(wait, By.ID, "confirm-switch")
+        check("billing-api" in dialog and "secret:billing/api" in dialog, f"the dialog lists what breaks going back: {dialog}")
+        click(driver, By.ID, "confirm-button")
+        wait.until(ready.text_to_be_present_in_element((By.CSS_SELECTOR, "[role=status]"), "The scope is now"))
+        driver.get(f"{keyward.url}/console/workspaces/{ws}/projects/2/secrets-management")
+        wait.until(ready.visibility_of_element_located((By.ID, "connections-heading")))
+        check("secret:billing/api</code> in auth_header: <strong class=\"ref-out_of_scope\">broken: out of scope" in driver.page_source,
+              "after switching back the project's reference shows broken")
+        driver.execute_script("document.getElementById('connections-heading').scrollIntoView()")
+        shot(driver, "14-broken-after-switching-back")
+
+        # Deleting the connection, confirmed.
+        click(driver, By.CSS_SELECTOR, f"#edit-{row_id} summary")
+        click(driver, By.ID, f"delete-{row_id}")
+        check("Delete the connection billing-api?" in visible_text(wait, By.ID, "confirm-delete"), "deleting a connection asks first")
+        click(driver, By.ID, "confirm-delete-confirm")
+        wait.until(ready.text_to_be_present_in_element((By.CSS_SELECTOR, "[role=status]"), "Deleted the connection billing-api"))
+        check("No connections yet." in driver.page_source, "the connection is gone")
 
         click(driver, By.CSS_SELECTOR, "header button")
         wait.until(ready.url_contains("/console/sign-in"))

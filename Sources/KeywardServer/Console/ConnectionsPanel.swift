@@ -1,26 +1,54 @@
 import Foundation
 
-/// A project's connections with the state of each reference (ok, out of scope, store deleted), and a Test
-/// button that resolves the connection as at run time and tries it against the real system.
+/// A project's connections with the state of each reference (ok, stale, broken: out of scope or store
+/// deleted), a Test button that resolves the connection as at run time and tries it against the real
+/// system, and editing and deleting (with a confirmation step).
 enum ConnectionsPanel {
     static let statusLabels = ["ok": "ok", "out_of_scope": "broken: out of scope", "store_deleted": "broken: store deleted"]
 
+    /// The label of one reference: its binding status, and for a working one whether it is served stale.
+    static func label(status: String, cache: String?) -> (css: String, text: String) {
+        if status == "ok" && cache == "stale" {
+            return ("stale", "stale: the secrets manager is failing; the last value read is served")
+        }
+        return (status, statusLabels[status] ?? status)
+    }
+
     static func render(ws: Int64, p: Int64, csrf: String, api: Console.Call) -> String {
         let items = api("GET", "/v1/workspaces/\(ws)/projects/\(p)/connections", nil).object["items"] as? [[String: Any]] ?? []
+        let action = ProjectSecretsPage.path(ws, p)
         let rows = items.compactMap { connection -> String? in
             guard let id = (connection["id"] as? NSNumber)?.int64Value else { return nil }
+            let name = connection["name"] as? String ?? ""
             let references = (connection["references"] as? [[String: Any]] ?? []).map { reference in
-                let status = reference["status"] as? String ?? ""
-                return "<li><code>\(HTML.escape(reference["reference"] as? String ?? ""))</code> in \(HTML.escape(reference["field"] as? String ?? "")): <strong class=\"ref-\(HTML.escape(status))\">\(HTML.escape(statusLabels[status] ?? status))</strong></li>"
+                let (css, text) = label(status: reference["status"] as? String ?? "", cache: reference["cache"] as? String)
+                return "<li><code>\(HTML.escape(reference["reference"] as? String ?? ""))</code> in \(HTML.escape(reference["field"] as? String ?? "")): <strong class=\"ref-\(HTML.escape(css))\">\(HTML.escape(text))</strong></li>"
             }.joined()
             return """
-                <tr><td>\(HTML.escape(connection["name"] as? String ?? ""))</td><td>\(HTML.escape(connection["type"] as? String ?? ""))</td>
+                <tr><td>\(HTML.escape(name))</td><td>\(HTML.escape(connection["type"] as? String ?? ""))</td>
                 <td>\(references.isEmpty ? "no references" : "<ul>\(references)</ul>")</td>
-                <td><form method="post" action="\(ProjectSecretsPage.path(ws, p))/test">
+                <td><form method="post" action="\(action)/test">
                   <input type="hidden" name="csrf" value="\(HTML.escape(csrf))">
                   <input type="hidden" name="connection" value="\(id)">
                   <button type="submit" class="secondary" id="test-\(id)">Test</button>
-                </form></td></tr>
+                </form>
+                <details id="edit-\(id)"><summary>Edit</summary>
+                <form method="post" action="\(action)/connection-update">
+                  <input type="hidden" name="csrf" value="\(HTML.escape(csrf))">
+                  <input type="hidden" name="connection" value="\(id)">
+                  <label for="edit-name-\(id)">Name</label>
+                  <input type="text" id="edit-name-\(id)" name="name" value="\(HTML.escape(name))" required>
+                  <label for="edit-fields-\(id)">Fields, one per line as name=value</label>
+                  <textarea id="edit-fields-\(id)" name="fields" rows="5">\(HTML.escape(lines(connection["fields"])))</textarea>
+                  <p><button type="submit" id="save-\(id)">Save changes</button></p>
+                </form>
+                <form method="post" action="\(action)/connection-delete">
+                  <input type="hidden" name="csrf" value="\(HTML.escape(csrf))">
+                  <input type="hidden" name="connection" value="\(id)">
+                  <input type="hidden" name="name" value="\(HTML.escape(name))">
+                  <button type="submit" class="secondary" id="delete-\(id)">Delete…</button>
+                </form>
+                </details></td></tr>
                 """
         }.joined()
         return """
@@ -30,6 +58,18 @@ enum ConnectionsPanel {
             </section>
             \(form(ws: ws, p: p, csrf: csrf, secretNames: secretNames(ws: ws, p: p, api: api)))
             """
+    }
+
+    /// A connection's fields as the form edits them: name=value per line, strings as they are, other JSON
+    /// values as JSON.
+    static func lines(_ fields: Any?) -> String {
+        guard let fields = fields as? [String: Any] else { return "" }
+        return fields.keys.sorted().map { name in
+            let value = fields[name]
+            if let text = value as? String { return "\(name)=\(text)" }
+            let data = value.flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.fragmentsAllowed, .sortedKeys]) }
+            return "\(name)=\(data.map { String(decoding: $0, as: UTF8.self) } ?? "")"
+        }.joined(separator: "\n")
     }
 
     /// Names the reference picker offers: the built-in store's secrets, when the project uses it.

@@ -60,7 +60,11 @@ enum HTML {
         button { font: inherit; padding: .5rem 1rem; border-radius: .375rem; border: 1px solid #1d4ed8; background: #1d4ed8; color: #fff; cursor: pointer; }
         button.secondary { background: #fff; color: #1d4ed8; }
         button.link { background: none; border: none; padding: 0; text-decoration: underline; }
-        button:focus-visible, a:focus-visible, input:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
+        button.danger { background: #b91c1c; border-color: #b91c1c; }
+        details > summary { cursor: pointer; color: #1d4ed8; margin: .25rem 0; }
+        textarea { width: 100%; max-width: 32rem; font: inherit; box-sizing: border-box; }
+        select { max-width: 100%; font: inherit; padding: .4rem; }
+        button:focus-visible, a:focus-visible, input:focus-visible, textarea:focus-visible, select:focus-visible, summary:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
         .inline { display: inline; }
         .warning { border-left: 4px solid #d97706; background: #fffbeb; padding: .75rem 1rem; }
         .error { border-left: 4px solid #b91c1c; background: #fef2f2; padding: .75rem 1rem; }
@@ -71,9 +75,15 @@ enum HTML {
         pre { background: #f3f4f6; padding: .75rem; border-radius: .375rem; overflow-x: auto; max-width: 100%; }
         .copyable { margin: .75rem 0; }
         .check-pass td:nth-child(2) { color: #15803d; } .check-fail td:nth-child(2) { color: #b91c1c; } .check-warn td:nth-child(2) { color: #b45309; }
+        .ref-ok { color: #15803d; } .ref-stale { color: #b45309; } .ref-out_of_scope, .ref-store_deleted { color: #b91c1c; }
         dialog { max-width: 40rem; border-radius: .5rem; border: 1px solid #d8dde3; }
         dialog::backdrop { background: rgba(0, 0, 0, .4); }
-        @media (max-width: 40rem) { th:nth-child(3), td:nth-child(3) { display: none; } main { padding: .5rem .75rem 2rem; } }
+        @media (max-width: 40rem) {
+          main { padding: .5rem .75rem 2rem; }
+          /* Tables become one block per row: every cell stays readable, nothing scrolls sideways. */
+          table, tbody, tr, td { display: block; } thead { display: none; }
+          tr { border-bottom: 1px solid #e5e7eb; padding: .4rem 0; } td { border: none; padding: .15rem 0; }
+        }
         """
 
     /// A verification's checks or a connection test's steps: name, result and detail with its hint, under a
@@ -89,6 +99,24 @@ enum HTML {
             <section id="\(id)" aria-labelledby="\(id)-heading">
             <h2 id="\(id)-heading">\(escape(heading))</h2>
             <div class="\(style)" role="status"><table><thead><tr><th>\(label)</th><th>Result</th><th>Detail</th></tr></thead><tbody>\(rows)</tbody></table></div>
+            </section>
+            """
+    }
+
+    /// The second step of a destructive form: the question, what it breaks, and a button that posts the same
+    /// form again with `confirm=yes` (focused, so Enter confirms and Tab reaches Cancel). Needs no script.
+    static func confirmation(id: String, question: String, consequence: String, action: String, csrf: String,
+                             fields: [(String, String)], button: String, cancel: String) -> String {
+        let hidden = fields.map { "<input type=\"hidden\" name=\"\(escape($0.0))\" value=\"\(escape($0.1))\">" }.joined()
+        return """
+            <section id="\(id)" class="warning" role="alertdialog" aria-labelledby="\(id)-question" aria-describedby="\(id)-consequence">
+            <h2 id="\(id)-question">\(escape(question))</h2>
+            <p id="\(id)-consequence">\(escape(consequence))</p>
+            <form method="post" action="\(escape(action))" class="inline">
+              <input type="hidden" name="csrf" value="\(escape(csrf))">\(hidden)<input type="hidden" name="confirm" value="yes">
+              <button type="submit" id="\(id)-confirm" class="danger" autofocus>\(escape(button))</button>
+            </form>
+            <a href="\(escape(cancel))" id="\(id)-cancel">Cancel</a>
             </section>
             """
     }

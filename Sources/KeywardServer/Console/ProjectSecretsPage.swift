@@ -61,7 +61,7 @@ enum ProjectSecretsPage {
             guard result.ok else { return outcome(ws, p, session, api, result, done: "") }
             return show(ws: ws, p: p, session: session, api: api, notice: migration(result.object, apply: apply))
         case "test":
-            guard let id = form["connection"].flatMap(Int64.init), id > 0 else { return outcome(ws, p, session, api, Console.Answer(status: 400, object: ["detail": "No connection was named."]), done: "") }
+            guard let id = form["connection"].flatMap(Int64.init), id > 0 else { return unnamed(ws, p, session, api, "connection") }
             let result = api("POST", "/v1/connections/\(id)/test", nil)
             guard result.ok else { return outcome(ws, p, session, api, result, done: "") }
             return show(ws: ws, p: p, session: session, api: api, notice: ConnectionsPanel.testResult(id: id, result.object))
@@ -69,6 +69,35 @@ enum ProjectSecretsPage {
             let result = api("POST", "/v1/workspaces/\(ws)/projects/\(p)/connections",
                              ["name": form["name"] ?? "", "type": form["type"] ?? "", "fields": ConnectionsPanel.fields(form["fields"] ?? "")])
             return outcome(ws, p, session, api, result, done: "Created the connection \(form["name"] ?? "").")
+        case "connection-update":
+            guard let id = form["connection"].flatMap(Int64.init), id > 0 else { return unnamed(ws, p, session, api, "connection") }
+            let result = api("PATCH", "/v1/workspaces/\(ws)/projects/\(p)/connections/\(id)",
+                             ["name": form["name"] ?? "", "fields": ConnectionsPanel.fields(form["fields"] ?? "")])
+            return outcome(ws, p, session, api, result, done: "Saved the connection \(form["name"] ?? "").")
+        case "connection-delete":
+            guard let id = form["connection"].flatMap(Int64.init), id > 0 else { return unnamed(ws, p, session, api, "connection") }
+            let name = form["name"] ?? "connection \(id)"
+            guard form["confirm"] == "yes" else {
+                return show(ws: ws, p: p, session: session, api: api, notice: HTML.confirmation(
+                    id: "confirm-delete", question: "Delete the connection \(name)?",
+                    consequence: "Its fields and references go; resolving it afterwards answers 404. Secrets stay in their secrets manager.",
+                    action: "\(path(ws, p))/connection-delete", csrf: session.csrf, fields: [("connection", String(id)), ("name", name)],
+                    button: "Delete \(name)", cancel: path(ws, p)))
+            }
+            let result = api("DELETE", "/v1/workspaces/\(ws)/projects/\(p)/connections/\(id)", nil)
+            return outcome(ws, p, session, api, result, done: "Deleted the connection \(name).")
+        case "secret-delete":
+            guard let name = form["name"], !name.isEmpty else { return unnamed(ws, p, session, api, "secret") }
+            guard form["confirm"] == "yes" else {
+                return show(ws: ws, p: p, session: session, api: api, notice: HTML.confirmation(
+                    id: "confirm-delete", question: "Delete the secret \(name) and all its versions?",
+                    consequence: "References to it stop resolving (secret_not_found). This cannot be undone.",
+                    action: "\(path(ws, p))/secret-delete", csrf: session.csrf, fields: [("name", name)],
+                    button: "Delete \(name)", cancel: path(ws, p)))
+            }
+            let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? name
+            let result = api("DELETE", "/v1/workspaces/\(ws)/projects/\(p)/secrets?name=\(encoded)", nil)
+            return outcome(ws, p, session, api, result, done: "Deleted the secret \(name).")
         case "secret":
             let result = api("POST", "/v1/workspaces/\(ws)/projects/\(p)/secrets", ["name": form["name"] ?? "", "value": form["value"] ?? ""])
             let version = (result.object["latest_version"] as? NSNumber)?.intValue ?? 0
@@ -77,6 +106,10 @@ enum ProjectSecretsPage {
             return Console.html(status: 404, HTML.page(title: "Not found", signedIn: true, csrf: session.csrf,
                                                        body: HTML.problem(["detail": "There is no such form."])))
         }
+    }
+
+    private static func unnamed(_ ws: Int64, _ p: Int64, _ session: ConsoleSessions.Session, _ api: Console.Call, _ what: String) -> HTTPResponse {
+        outcome(ws, p, session, api, Console.Answer(status: 400, object: ["detail": "No \(what) was named."]), done: "")
     }
 
     private static func outcome(_ ws: Int64, _ p: Int64, _ session: ConsoleSessions.Session, _ api: Console.Call,
@@ -204,13 +237,20 @@ enum ProjectSecretsPage {
 
     static func builtinSecrets(ws: Int64, p: Int64, csrf: String, api: Console.Call) -> String {
         let list = api("GET", "/v1/workspaces/\(ws)/projects/\(p)/secrets", nil)
-        let rows = (list.object["items"] as? [[String: Any]] ?? []).map { item in
-            "<tr><td><code>\(HTML.escape(item["name"] as? String ?? ""))</code></td><td>\((item["latest_version"] as? NSNumber)?.intValue ?? 0)</td><td>\(HTML.escape(item["updated_at"] as? String ?? ""))</td></tr>"
+        let rows = (list.object["items"] as? [[String: Any]] ?? []).enumerated().map { index, item in
+            let name = HTML.escape(item["name"] as? String ?? "")
+            return """
+                <tr><td><code>\(name)</code></td><td>\((item["latest_version"] as? NSNumber)?.intValue ?? 0)</td><td>\(HTML.escape(item["updated_at"] as? String ?? ""))</td>
+                <td><form method="post" action="\(path(ws, p))/secret-delete" class="inline">
+                  <input type="hidden" name="csrf" value="\(HTML.escape(csrf))"><input type="hidden" name="name" value="\(name)">
+                  <button type="submit" class="secondary" id="delete-secret-\(index)" aria-label="Delete \(name)">Delete…</button>
+                </form></td></tr>
+                """
         }.joined()
         return """
             <section aria-labelledby="secrets-heading">
             <h2 id="secrets-heading">Secrets in the built-in store</h2>
-            \(rows.isEmpty ? "<p>No secrets yet.</p>" : "<table><thead><tr><th>Name</th><th>Version</th><th>Updated</th></tr></thead><tbody>\(rows)</tbody></table>")
+            \(rows.isEmpty ? "<p>No secrets yet.</p>" : "<table><thead><tr><th>Name</th><th>Version</th><th>Updated</th><th></th></tr></thead><tbody>\(rows)</tbody></table>")
             <form method="post" action="\(path(ws, p))/secret">
               <input type="hidden" name="csrf" value="\(HTML.escape(csrf))">
               <label for="secret-name">Name (an existing name adds a new version)</label>

@@ -132,6 +132,15 @@ enum WorkspaceSecretsPage {
               const dialog = document.getElementById('confirm-switch');
               dialog.showModal();
               dialog.addEventListener('cancel', () => { location.href = '/console/workspaces/\(ws)/secrets-management'; });
+              // Tab and Shift+Tab cycle through the dialog's controls instead of leaving it.
+              dialog.addEventListener('keydown', (event) => {
+                if (event.key !== 'Tab') return;
+                const controls = Array.from(dialog.querySelectorAll('button, a[href]'));
+                const at = controls.indexOf(document.activeElement);
+                const next = (at + (event.shiftKey ? controls.length - 1 : 1)) % controls.length;
+                controls[at < 0 ? 0 : next].focus();
+                event.preventDefault();
+              });
               document.getElementById('confirm-button').focus();
             </script>
             """
