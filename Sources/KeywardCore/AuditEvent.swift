@@ -32,6 +32,10 @@ public struct AuditEvent: Sendable, Equatable, Codable {
     public var outcome: String
     public var details: [String: JSONValue]
     public var requestID: String
+    /// Position in its workspace's chain (1, 2, …), the hash of the record before it, and its own hash.
+    public var seq: Int64 = 0
+    public var prevHash: String = ""
+    public var hash: String = ""
 
     public init(id: Int64, workspaceID: WorkspaceID, at: Date, actorTokenID: TokenID, actorRole: Role, action: AuditAction,
                 projectID: ProjectID?, connectionID: ConnectionID?, storeID: StoreID?, outcome: String,
@@ -59,6 +63,9 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         case connectionID = "connection_id"
         case storeID = "store_id"
         case requestID = "request_id"
+        case seq
+        case prevHash = "prev_hash"
+        case hash
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -75,6 +82,60 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         try c.encode(outcome, forKey: .outcome)
         try c.encode(details, forKey: .details)
         try c.encode(requestID, forKey: .requestID)
+        try c.encode(seq, forKey: .seq)
+        try c.encode(prevHash, forKey: .prevHash)
+        try c.encode(hash, forKey: .hash)
+    }
+
+    /// The bytes its hash covers: every field but `id` and `hash`, as JSON with sorted keys, integers as
+    /// integers and the time as stored. Built from the same values the API shows, so any edit of a shown
+    /// field changes it.
+    public var canonical: [UInt8] {
+        func optional(_ value: Int64?) -> JSONValue { value.map { .number(Double($0)) } ?? .null }
+        let record: [String: JSONValue] = [
+            "workspace_id": .number(Double(workspaceID.rawValue)), "seq": .number(Double(seq)), "prev_hash": .string(prevHash),
+            "at": .string(Timestamp.format(at)), "actor_token_id": .string(actorTokenID.rawValue), "actor_role": .string(actorRole.rawValue),
+            "action": .string(action.rawValue), "project_id": optional(projectID?.rawValue),
+            "connection_id": optional(connectionID?.rawValue), "store_id": optional(storeID?.rawValue), "outcome": .string(outcome),
+            "details": .object(details), "request_id": .string(requestID),
+        ]
+        return JSONValue.object(record).jsonBytes
+    }
+}
+
+/// A record to append: the chain fields are assigned by the store, in commit order.
+public struct AuditEntry: Sendable, Equatable {
+    /// The chain it goes to: a workspace's, or `WorkspaceID.platform` for what belongs to none.
+    public var workspaceID: WorkspaceID
+    public var at: Date
+    public var actor: Actor
+    public var action: AuditAction
+    public var projectID: ProjectID?
+    public var connectionID: ConnectionID?
+    public var storeID: StoreID?
+    public var outcome: String
+    public var details: [String: JSONValue]
+
+    public init(workspaceID: WorkspaceID, at: Date = Timestamp.now(), actor: Actor, action: AuditAction, projectID: ProjectID? = nil,
+                connectionID: ConnectionID? = nil, storeID: StoreID? = nil, outcome: String = "success", details: [String: JSONValue] = [:]) {
+        self.workspaceID = workspaceID
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.projectID = projectID
+        self.connectionID = connectionID
+        self.storeID = storeID
+        self.outcome = outcome
+        self.details = details
+    }
+
+    public func event(seq: Int64, prevHash: String) -> AuditEvent {
+        var event = AuditEvent(id: 0, workspaceID: workspaceID, at: at, actorTokenID: actor.tokenID, actorRole: actor.role, action: action,
+                               projectID: projectID, connectionID: connectionID, storeID: storeID, outcome: outcome, details: details,
+                               requestID: actor.requestID)
+        event.seq = seq
+        event.prevHash = prevHash
+        return event
     }
 }
 
@@ -88,6 +149,17 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case builtinSecretPut = "secrets.builtin.put"
     case builtinSecretDeleted = "secrets.builtin.delete"
     case cacheInvalidated = "secrets.cache.invalidate"
+    case connectionResolved = "connection.resolve"
+    case connectionTested = "connection.test"
+    case referenceChecked = "reference.check"
+    case connectionCreated = "connection.create"
+    case connectionUpdated = "connection.update"
+    case connectionDeleted = "connection.delete"
+    case tokenCreated = "token.create"
+    case tokenUpdated = "token.update"
+    case tokenRevoked = "token.revoke"
+    case signedIn = "console.sign_in"
+    case signedOut = "console.sign_out"
 }
 
 /// What `GET …/audit` filters by; every member is optional.

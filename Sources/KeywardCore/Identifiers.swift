@@ -34,6 +34,9 @@ extension IntegerIdentifier {
 public struct WorkspaceID: IntegerIdentifier {
     public let rawValue: Int64
     public init(_ rawValue: Int64) { self.rawValue = rawValue }
+
+    /// Not a workspace: the audit chain of what belongs to none (operator tokens, their sign-ins).
+    public static let platform = WorkspaceID(0)
 }
 
 public struct ProjectID: IntegerIdentifier {

@@ -29,19 +29,32 @@ final class WaitingRequests: Sendable {
     /// Suspends `connection` and runs `work` on the pool; called from the access handler, the only place
     /// libmicrohttpd allows suspending.
     func start(_ work: @escaping @Sendable () -> HTTPResponse, suspending connection: OpaquePointer) -> Waiting {
+        let waiting = suspend(connection)
+        pool.addOperation { [self] in finish(waiting, with: work()) }
+        return waiting
+    }
+
+    /// Suspends `connection` until `start`'s answer function is called, from whichever thread calls it.
+    func suspendUntilAnswered(_ start: (_ answer: @escaping @Sendable (HTTPResponse) -> Void) -> Void, suspending connection: OpaquePointer) -> Waiting {
+        let waiting = suspend(connection)
+        start { [self] response in finish(waiting, with: response) }
+        return waiting
+    }
+
+    private func suspend(_ connection: OpaquePointer) -> Waiting {
         let waiting = Waiting(connection: connection)
         pending.withLock { $0[ObjectIdentifier(waiting)] = waiting }
         MHD_suspend_connection(connection)
-        pool.addOperation { [self] in
-            let response = work()
-            pending.withLock { pending in
-                // Gone when shutdown already answered it: the connection may no longer exist.
-                guard pending.removeValue(forKey: ObjectIdentifier(waiting)) != nil else { return }
-                waiting.response = response
-                MHD_resume_connection(waiting.connection)
-            }
-        }
         return waiting
+    }
+
+    private func finish(_ waiting: Waiting, with response: HTTPResponse) {
+        pending.withLock { pending in
+            // Gone when shutdown already answered it: the connection may no longer exist.
+            guard pending.removeValue(forKey: ObjectIdentifier(waiting)) != nil else { return }
+            waiting.response = response
+            MHD_resume_connection(waiting.connection)
+        }
     }
 
     /// The response of a resumed request, once.

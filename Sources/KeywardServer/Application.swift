@@ -1,5 +1,6 @@
 import Foundation
 import KeywardCore
+import KeywardCrypto
 import KeywardHTTP
 import KeywardProviders
 import KeywardResolver
@@ -20,44 +21,82 @@ public final class Application: HTTPResponder {
     /// Requests by status class, looked up once: counted on every request.
     private let statusClasses: [Counter]
 
+    /// Group-commits the records requests produce; a request is answered once its records are in.
+    let auditWriter: AuditWriter
+    /// Whether secret access (resolve, test, check) is recorded; settings changes, token changes and
+    /// sign-ins always are.
+    let auditsAccess: Bool
+
     /// `metricsToken`: when set, `/metrics` answers only `Authorization: Bearer <metricsToken>`.
+    /// `auditAccess`: false only to measure what recording every secret access costs (bench/).
+    /// `auditHeadKeys`: keys that sign exported audit chain heads (the first) and verify them (any); derived
+    /// from the master key by `keyward serve`. Without them a key is made for this process only.
     public init(store: any Store, logger: Logger, aws: AWSPlatform, backends: [any SecretsBackend], cache: SecretCache = SecretCache(),
-                metricsToken: String? = nil) {
+                metricsToken: String? = nil, auditAccess: Bool = true, auditHeadKeys: [[UInt8]] = []) {
+        auditWriter = AuditWriter(store: store)
+        auditsAccess = auditAccess
         let metrics = self.metrics
         statusClasses = ["1xx", "2xx", "3xx", "4xx", "5xx"].map { metrics.requests.counter($0) }
         services = Services(store: store, logger: logger, resolver: Resolver(store: store, backends: backends, cache: cache, changes: changes,
                                                                              metrics: metrics),
                             aws: aws, builtin: backends.lazy.compactMap { $0 as? BuiltinSecretsBackend }.first,
-                            encodedResolutions: ReadCache(ttl: 1, changes: changes))
+                            encodedResolutions: ReadCache(ttl: 1, changes: changes),
+                            auditSigner: AuditHeadSigner(keys: auditHeadKeys.isEmpty ? [SecureRandom.bytes(32)] : auditHeadKeys))
         authorizer = Authorizer(store: store, changes: changes, metricsToken: metricsToken)
         router = Routes.all()
     }
 
     let console = Console()
 
+    deinit { auditWriter.stop() }
+
+    /// Commits the audit records still queued and stops the writer: after the HTTP server stopped.
+    public func stopAuditing() { auditWriter.stop() }
+
     /// Answers on the event loop what needs nothing slow; the rest (`Route.Waits`), and console pages,
-    /// which are rare and may verify or test, are answered `.later`, off the event loop.
+    /// which are rare and may verify or test, are answered `.later`, off the event loop. An answer with audit
+    /// records is `.pending` until the audit writer has committed them.
     public func answer(to request: HTTPRequest) -> HTTPAnswer {
         if request.path == "/console" || request.path.hasPrefix("/console/") {
-            return .later { self.counted(self.console.respond(to: request, api: self.answerWaiting)) }
+            return .later { self.counted(self.console.respond(to: request, api: self.answerWaiting, audit: self.recordSignIn)) }
         }
-        if let response = answer(request, mayWait: false) { return .now(counted(response)) }
+        if let answer = answer(request, mayWait: false) { return answer.map(counted) }
         return .later { self.counted(self.answerWaiting(request)) }
     }
 
     public func respond(to request: HTTPRequest) -> HTTPResponse { answer(to: request).response() }
 
-    private func counted(_ response: HTTPResponse) -> HTTPResponse {
+    @Sendable private func counted(_ response: HTTPResponse) -> HTTPResponse {
         statusClasses[min(4, max(0, response.status / 100 - 1))].increment()
         return response
     }
 
     private func answerWaiting(_ request: HTTPRequest) -> HTTPResponse {
-        answer(request, mayWait: true) ?? problem(.internalError("a handler asked to wait where waiting is allowed"), request)
+        answer(request, mayWait: true)?.response() ?? problem(.internalError("a handler asked to wait where waiting is allowed"), request)
     }
 
-    /// The response; nil only when `mayWait` is false and answering would wait.
-    private func answer(_ request: HTTPRequest, mayWait: Bool) -> HTTPResponse? {
+    /// The answer; nil only when `mayWait` is false and answering would wait.
+    private func answer(_ request: HTTPRequest, mayWait: Bool) -> HTTPAnswer? {
+        let audit = RequestAudit(recordsAccess: auditsAccess)
+        guard let response = response(request, mayWait: mayWait, audit: audit) else { return nil }
+        let entries = audit.entries
+        guard !entries.isEmpty else { return .now(response) }
+        // Acknowledged means recorded: the response goes out only after the commit that holds its records.
+        return .pending { [auditWriter, services] answer in
+            auditWriter.append(entries) { error in
+                guard let error else { return answer(response) }
+                services.logger.error("audit records not written; request answered 503", [
+                    ("request_id", .string(request.requestID)), ("error", .string("\(error)")),
+                ])
+                answer(Problem.response(KeywardError(.unavailable, code: "audit_unavailable", title: "Audit trail unavailable",
+                                                     detail: "The request was not carried out to the end: its audit record could not be written.",
+                                                     hint: "Retry shortly; an operator should check the database."),
+                                        requestID: request.requestID, instance: request.path))
+            }
+        }
+    }
+
+    private func response(_ request: HTTPRequest, mayWait: Bool, audit: RequestAudit) -> HTTPResponse? {
         // HEAD is GET without a body; the server drops the body.
         let method = request.method == "HEAD" ? "GET" : request.method
         do {
@@ -76,6 +115,7 @@ public final class Application: HTTPResponder {
                 var context = RequestContext(request: request, parameters: parameters, principal: principal,
                                              target: target, services: services)
                 context.mayWait = mayWait
+                context.audit = audit
                 return try route.handler(context)
             }
         } catch is Resolver.WouldWait {
@@ -91,6 +131,22 @@ public final class Application: HTTPResponder {
         } catch {
             services.logger.error("unexpected error", [("request_id", .string(request.requestID)), ("error", .string("\(type(of: error))"))])
             return problem(.internalError(), request)
+        }
+    }
+
+    /// A console sign-in or sign-out, in the chain of the token's workspace (the platform's for operators).
+    /// A token whose id is unknown cannot be attributed to anyone and is only logged.
+    private func recordSignIn(_ action: AuditAction, token: String, outcome: String, requestID: String) {
+        guard let (id, _) = TokenSecrets.parse(token), let credential = try? services.store.credential(for: id) else {
+            services.logger.warning("console sign-in with an unknown token", [("request_id", .string(requestID))])
+            return
+        }
+        let scope = credential.token.scope
+        let entry = AuditEntry(workspaceID: scope.workspaceID ?? .platform,
+                               actor: Actor(tokenID: id, role: credential.token.role, requestID: requestID), action: action,
+                               projectID: scope.projectID, outcome: outcome)
+        do { try auditWriter.appendAndWait([entry]) } catch {
+            services.logger.error("audit record of a sign-in not written", [("request_id", .string(requestID)), ("error", .string("\(error)"))])
         }
     }
 

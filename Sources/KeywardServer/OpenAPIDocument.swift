@@ -159,6 +159,23 @@ enum OpenAPIDocument {
                 "parameters": .array([idParam("workspace")]),
                 "get": op("listAudit", "The workspace's audit trail, filtered and paginated (admins, auditors)", query: auditQuery + pageQuery, ok: pageOf("AuditEvent")),
             ]),
+            "\(ws)/audit/head": .object([
+                "parameters": .array([idParam("workspace")]),
+                "get": op("getAuditHead", "The last record of the workspace's audit chain, signed: keep it to detect truncation later (admins, auditors)", ok: ref("AuditHead")),
+            ]),
+            "\(ws)/audit/verify": .object([
+                "parameters": .array([idParam("workspace")]),
+                "post": op("verifyAudit", "Check the workspace's audit chain, and against an exported head when one is given (admins, auditors)", body: ref("VerifyAuditRequest"), bodyRequired: false, ok: ref("AuditVerification")),
+            ]),
+            "/v1/audit": .object([
+                "get": op("listPlatformAudit", "The platform's audit trail: what belongs to no workspace, such as operator tokens and their sign-ins (operators)", query: auditQuery + pageQuery, ok: pageOf("AuditEvent")),
+            ]),
+            "/v1/audit/head": .object([
+                "get": op("getPlatformAuditHead", "The last record of the platform's audit chain, signed (operators)", ok: ref("AuditHead")),
+            ]),
+            "/v1/audit/verify": .object([
+                "post": op("verifyPlatformAudit", "Check the platform's audit chain, and against an exported head when one is given (operators)", body: ref("VerifyAuditRequest"), bodyRequired: false, ok: ref("AuditVerification")),
+            ]),
             "/v1/tokens": .object([
                 "post": op("createToken", "Issue an API token; the secret is returned once", body: ref("CreateTokenRequest"), ok: ref("IssuedToken"), status: "201"),
                 "get": op("listTokens", "List the tokens the caller may manage, and its own", query: pageQuery, ok: pageOf("Token")),
@@ -281,6 +298,7 @@ enum OpenAPIDocument {
     static let id: JSONValue = .object(["type": "integer", "minimum": 1, "maximum": .number(9_007_199_254_740_991)])
     static let nullableID: JSONValue = .object(["type": .array(["integer", "null"]), "minimum": 1])
     static let timestamp: JSONValue = .object(["type": "string", "format": "date-time"])
+    static let hash: JSONValue = .object(["type": "string", "pattern": "^[0-9a-f]{64}$"])
     static let nullableTimestamp: JSONValue = .object(["type": .array(["string", "null"]), "format": "date-time"])
     static let name: JSONValue = .object(["type": "string", "minLength": 1, "maxLength": .number(Double(Names.maximumLength)),
                                           "pattern": .string(Names.pattern),
@@ -367,13 +385,26 @@ enum OpenAPIDocument {
                                     "counts": object(["breaking": .object(["type": "integer"]), "restored": .object(["type": "integer"])], required: ["breaking", "restored"]),
                                     "confirmation": .object(["type": "string"])],
                                    required: ["from", "to", "revision", "breaking", "restored", "projects_without_store", "counts", "confirmation"]),
-            "AuditEvent": object(["id": id, "workspace_id": id, "at": timestamp,
+            "AuditHead": object(["workspace_id": .object(["type": "integer", "minimum": 0]), "seq": .object(["type": "integer", "minimum": 0]),
+                                 "hash": hash, "at": timestamp, "signature": .object(["type": "string", "pattern": "^[0-9a-f]{64}$"])],
+                                required: ["workspace_id", "seq", "hash", "at", "signature"]),
+            "VerifyAuditRequest": object(["head": ref("AuditHead")], required: []),
+            "AuditVerification": object(["workspace_id": .object(["type": "integer", "minimum": 0]), "ok": .object(["type": "boolean"]),
+                                         "records": .object(["type": "integer", "minimum": 0]), "first_seq": .object(["type": "integer"]),
+                                         "last_seq": .object(["type": "integer"]), "head_hash": .object(["type": "string"]),
+                                         "problem": .object(["oneOf": .array([.object(["type": "null"]), object([
+                                             "kind": enumeration(["edited", "missing", "out_of_order", "truncated"]),
+                                             "seq": .object(["type": "integer"]), "record_id": .object(["type": .array(["integer", "null"])]),
+                                             "detail": .object(["type": "string"])], required: ["kind", "seq", "record_id", "detail"])])])],
+                                        required: ["workspace_id", "ok", "records", "first_seq", "last_seq", "head_hash", "problem"]),
+            "AuditEvent": object(["id": id, "workspace_id": .object(["type": "integer", "minimum": 0]), "at": timestamp,
+                                  "seq": .object(["type": "integer", "minimum": 1]), "prev_hash": hash, "hash": hash,
                                   "actor_token_id": .object(["type": "string"]), "actor_role": enumeration(Role.allCases.map(\.rawValue)),
                                   "action": enumeration(AuditAction.allCases.map(\.rawValue)), "project_id": nullableID,
                                   "connection_id": nullableID, "store_id": nullableID, "outcome": .object(["type": "string"]),
                                   "details": .object(["type": "object"]), "request_id": .object(["type": "string"])],
                                  required: ["id", "workspace_id", "at", "actor_token_id", "actor_role", "action", "project_id",
-                                            "connection_id", "store_id", "outcome", "details", "request_id"]),
+                                            "connection_id", "store_id", "outcome", "details", "request_id", "seq", "prev_hash", "hash"]),
             "AWSSetup": object(["level": enumeration(["workspace", "project"]), "workspace_id": id, "project_id": nullableID, "store_id": id,
                                 "region": .object(["type": "string"]), "platform_account_id": .object(["type": "string", "pattern": "^[0-9]{12}$"]),
                                 "platform_principal_arn": .object(["type": "string"]),

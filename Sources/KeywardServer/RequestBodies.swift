@@ -60,6 +60,11 @@ struct VerifyStoreBody: RequestBody {
     enum CodingKeys: String, CodingKey, CaseIterable { case sampleSecret = "sample_secret" }
 }
 
+struct VerifyAuditBody: RequestBody {
+    let head: AuditChain.SignedHead?
+    enum CodingKeys: String, CodingKey, CaseIterable { case head }
+}
+
 struct CheckReferenceBody: RequestBody {
     let reference: String
     enum CodingKeys: String, CodingKey, CaseIterable { case reference }

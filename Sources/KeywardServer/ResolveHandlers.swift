@@ -15,8 +15,17 @@ enum ResolveHandlers {
         case "true": refresh = true
         default: throw KeywardError.invalidField("refresh", "must be true or false")
         }
-        let resolved = try context.services.resolver.resolve(id, in: context.workspaceID, project: context.projectID, refresh: refresh,
+        let resolved: ResolvedConnection
+        do {
+            resolved = try context.services.resolver.resolve(id, in: context.workspaceID, project: context.projectID, refresh: refresh,
                                                              fromMemoryOnly: !context.mayWait)
+        } catch let error as KeywardError {
+            context.audit.recordAccess(try context.auditEntry(.connectionResolved, outcome: error.code, details: RequestContext.details(error)))
+            throw error
+        }
+        context.audit.recordAccess(try context.auditEntry(.connectionResolved, details: [
+            "references": RequestContext.details(resolved.references), "refresh": .bool(refresh),
+        ]))
         // A connection kept by the resolver is answered with the bytes already written for it.
         let body: [UInt8]
         if resolved.rendering != 0 {
@@ -90,6 +99,7 @@ enum ResolveHandlers {
             resolved = try context.services.resolver.resolve(id, in: context.workspaceID, project: context.projectID, refresh: false)
         } catch let error as KeywardError where error.kind == .failedDependency || error.kind == .unavailable {
             let reference = error.extras["reference"]?.stringValue.map { " (\($0))" } ?? ""
+            context.audit.recordAccess(try context.auditEntry(.connectionTested, outcome: error.code, details: RequestContext.details(error)))
             return .json(ConnectionTestView(steps: [
                 ConnectionTestStep("resolve", .fail, "\(error.code)\(reference): \(error.detail)", hint: error.hint),
                 ConnectionTestStep("connect", .skip, "Not tried: the references did not resolve."),
@@ -100,6 +110,11 @@ enum ResolveHandlers {
             ConnectionTestStep("resolve", .pass, count == 0 ? "The connection has no references." : "\(count) reference(s) resolved\(resolved.stale ? " (some from a stale cache: the secrets manager is failing)" : "")."),
             ConnectionTesters.test(resolved.connection.type, fields: resolved.fields, secretValues: resolved.secretValues),
         ]
+        let failed = steps.first { $0.status == .fail }
+        context.audit.recordAccess(try context.auditEntry(.connectionTested, outcome: failed == nil ? "success" : "connection_test_failed", details: [
+            "references": RequestContext.details(resolved.references),
+            "steps": .array(steps.map { .object(["name": .string($0.name), "status": .string($0.status.rawValue)]) }),
+        ]))
         context.services.logger.info("connection tested", [
             ("connection_id", .int(id.rawValue)), ("result", .string(steps.contains { $0.status == .fail } ? "fail" : "pass")),
             ("request_id", .string(context.request.requestID)),
@@ -115,8 +130,12 @@ enum ResolveHandlers {
         let reference = try SecretReference(parsing: body.reference)
         do {
             let result = try context.services.resolver.check(reference, in: context.workspaceID, project: context.projectID)
+            context.audit.recordAccess(try context.auditEntry(.referenceChecked, store: result.store,
+                                                              details: ["references": RequestContext.details([result])]))
             return .json(ReferenceCheckView(reference: reference.description, result: .success(result)))
         } catch let error as KeywardError where error.kind == .failedDependency || error.kind == .unavailable || error.kind == .conflict {
+            context.audit.recordAccess(try context.auditEntry(.referenceChecked, outcome: error.code,
+                                                              details: ["reference": .string(reference.description)]))
             return .json(ReferenceCheckView(reference: reference.description, result: .failure(error)))
         }
     }

@@ -37,6 +37,8 @@ struct RequestContext: Sendable {
     /// False on the event loop: a handler of a route that `waits: .unlessCached` must then answer from
     /// memory or throw `Resolver.WouldWait`.
     var mayWait = true
+    /// Where handlers put this request's audit records.
+    var audit = RequestAudit(recordsAccess: true)
 
     var store: any Store { services.store }
 

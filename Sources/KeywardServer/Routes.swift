@@ -77,7 +77,13 @@ enum Routes {
         add(.POST, "\(project)/secrets", "putProjectSecret", .project(.administerProject, addon: security), BuiltinSecretsHandlers.putProject)
         add(.GET, "\(project)/secrets", "listProjectSecrets", .project(.writeConnections, addon: security), BuiltinSecretsHandlers.listProject)
         add(.DELETE, "\(project)/secrets", "deleteProjectSecret", .project(.administerProject, addon: security), BuiltinSecretsHandlers.deleteProject)
-        add(.GET, "\(workspace)/audit", "listAudit", .workspace(.readAudit), SecretsManagementHandlers.audit)
+        add(.GET, "\(workspace)/audit", "listAudit", .workspace(.readAudit), AuditHandlers.list)
+        add(.GET, "\(workspace)/audit/head", "getAuditHead", .workspace(.readAudit), AuditHandlers.head)
+        add(.POST, "\(workspace)/audit/verify", "verifyAudit", .workspace(.readAudit), readOnly: true, waits: .always, AuditHandlers.verify)
+        add(.GET, "/v1/audit", "listPlatformAudit", .platform(.administerPlatform), AuditHandlers.list)
+        add(.GET, "/v1/audit/head", "getPlatformAuditHead", .platform(.administerPlatform), AuditHandlers.head)
+        add(.POST, "/v1/audit/verify", "verifyPlatformAudit", .platform(.administerPlatform), readOnly: true, waits: .always,
+            AuditHandlers.verify)
 
         add(.POST, "/v1/tokens", "createToken", .tokenIssue, TokenHandlers.create)
         add(.GET, "/v1/tokens", "listTokens", .authenticated, TokenHandlers.list)

@@ -72,38 +72,6 @@ enum SecretsManagementHandlers {
         return .json(WorkspaceSecretsView(settings: switched, counts: ReferenceCounts(bindings, rule)))
     }
 
-    static func audit(_ context: RequestContext) throws -> HTTPResponse {
-        let query = context.request.query
-        func date(_ name: String) throws -> Date? {
-            guard let text = query[name] else { return nil }
-            guard let date = Timestamp.parse(text) else {
-                throw KeywardError.invalidField(name, "must be an RFC 3339 timestamp such as 2026-12-04T10:00:00Z")
-            }
-            return date
-        }
-        func id<ID: IntegerIdentifier>(_ name: String, _ type: ID.Type) throws -> ID? {
-            guard let text = query[name] else { return nil }
-            guard let id = ID(text) else { throw KeywardError.invalidField(name, "must be a positive integer id") }
-            return id
-        }
-        var filter = AuditFilter(since: try date("since"), until: try date("until"), projectID: try id("project", ProjectID.self),
-                                 connectionID: try id("connection", ConnectionID.self), outcome: query["outcome"])
-        if let outcome = filter.outcome, outcome.isEmpty || outcome.unicodeScalars.count > 64 {
-            throw KeywardError.invalidField("outcome", "must be 1 to 64 characters: success, or an error code")
-        }
-        if let actor = query["actor"] {
-            guard let token = TokenID(rawValue: actor) else { throw KeywardError.invalidField("actor", "must be a token id") }
-            filter.actor = token
-        }
-        if let action = query["action"] {
-            guard let parsed = AuditAction(rawValue: action) else {
-                throw KeywardError.invalidField("action", "unknown action",
-                                                hint: "Actions: \(AuditAction.allCases.map(\.rawValue).joined(separator: ", ")).")
-            }
-            filter.action = parsed
-        }
-        return .json(try context.store.listAudit(in: context.workspaceID, filter, context.page()))
-    }
 
     // MARK: Shared
 

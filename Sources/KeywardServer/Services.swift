@@ -15,14 +15,17 @@ final class Services: Sendable {
     let builtin: BuiltinSecretsBackend?
     /// The encoded answer of each connection the resolver keeps, tagged with its rendering.
     let encodedResolutions: ReadCache<ConnectionID, (UInt64, [UInt8])>
+    /// Signs and checks exported audit chain heads.
+    let auditSigner: AuditHeadSigner
 
     init(store: any Store, logger: Logger, resolver: Resolver, aws: AWSPlatform, builtin: BuiltinSecretsBackend?,
-         encodedResolutions: ReadCache<ConnectionID, (UInt64, [UInt8])>) {
+         encodedResolutions: ReadCache<ConnectionID, (UInt64, [UInt8])>, auditSigner: AuditHeadSigner) {
         self.store = store
         self.logger = logger
         self.resolver = resolver
         self.aws = aws
         self.builtin = builtin
         self.encodedResolutions = encodedResolutions
+        self.auditSigner = auditSigner
     }
 }

@@ -156,6 +156,24 @@ public enum Migrations {
                 """,
             ]
         },
+        Migration(version: 4, name: "audit trail: hash chain per workspace, chain heads and anchors") { _ in
+            [
+                // Records written before this step get their chain fields when the store opens (SQLStore.init).
+                "ALTER TABLE audit_events ADD COLUMN seq BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE audit_events ADD COLUMN prev_hash TEXT NOT NULL DEFAULT ''",
+                "ALTER TABLE audit_events ADD COLUMN hash TEXT NOT NULL DEFAULT ''",
+                "CREATE UNIQUE INDEX audit_events_chain ON audit_events (workspace_id, seq) WHERE seq > 0",
+                // Per chain: its last record (head), and the last pruned record the retained chain starts after (anchor).
+                """
+                CREATE TABLE audit_chains (
+                    workspace_id BIGINT PRIMARY KEY,
+                    head_seq BIGINT NOT NULL,
+                    head_hash TEXT NOT NULL,
+                    anchor_seq BIGINT NOT NULL,
+                    anchor_hash TEXT NOT NULL)
+                """,
+            ]
+        },
     ]
 
     /// Brings the schema up to date. Safe to run from several processes at once: on PostgreSQL an

@@ -1,9 +1,11 @@
 import Foundation
 import KeywardCore
+import KeywardCrypto
 
 extension SQLStore {
     static let auditColumns = """
-        SELECT id, workspace_id, at, actor_token_id, actor_role, action, project_id, connection_id, store_id, outcome, details, request_id
+        SELECT id, workspace_id, at, actor_token_id, actor_role, action, project_id, connection_id, store_id, outcome, details, request_id,
+               seq, prev_hash, hash
         FROM audit_events
         """
 
@@ -11,14 +13,65 @@ extension SQLStore {
     static func appendAudit(_ connection: any SQLConnection, workspace: WorkspaceID, actor: Actor, action: AuditAction,
                             project: ProjectID?, store: StoreID?, connectionID: ConnectionID? = nil, outcome: String = "success",
                             details: [String: JSONValue]) throws {
-        try connection.query("""
-            INSERT INTO audit_events (workspace_id, at, actor_token_id, actor_role, action, project_id, connection_id, store_id,
-                                      outcome, details, request_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [.integer(workspace.rawValue), .text(Timestamp.format(Timestamp.now())), .text(actor.tokenID.rawValue),
-                  .text(actor.role.rawValue), .text(action.rawValue), project.map { .integer($0.rawValue) } ?? .null,
-                  connectionID.map { .integer($0.rawValue) } ?? .null, store.map { .integer($0.rawValue) } ?? .null,
-                  .text(outcome), .text(try encodeJSON(details)), .text(actor.requestID)])
+        try appendAudit(connection, [AuditEntry(workspaceID: workspace, actor: actor, action: action, projectID: project,
+                                                connectionID: connectionID, storeID: store, outcome: outcome, details: details)])
+    }
+
+    /// Appends records to their chains inside the caller's write transaction: per chain (in workspace order,
+    /// so two writers never wait on each other crosswise), lock its head, hash each record onto it, insert
+    /// them, move the head.
+    static func appendAudit(_ connection: any SQLConnection, _ entries: [AuditEntry]) throws {
+        let byChain = Dictionary(grouping: entries, by: \.workspaceID)
+        for workspace in byChain.keys.sorted() {
+            try connection.query("""
+                INSERT INTO audit_chains (workspace_id, head_seq, head_hash, anchor_seq, anchor_hash) VALUES (?, 0, ?, 0, ?)
+                ON CONFLICT DO NOTHING
+                """, [.integer(workspace.rawValue), .text(AuditChain.genesis), .text(AuditChain.genesis)])
+            guard let head = try connection.queryOne(
+                "SELECT head_seq, head_hash FROM audit_chains WHERE workspace_id = ?\(connection.dialect.forUpdate)",
+                [.integer(workspace.rawValue)]) else { throw StorageFailure.corrupt("audit chain \(workspace) has no head") }
+            var seq = try head.integer("head_seq")
+            var previous = try head.text("head_hash")
+            var rows: [[SQLValue]] = []
+            for entry in byChain[workspace]! {
+                seq += 1
+                var event = entry.event(seq: seq, prevHash: previous)
+                event.hash = Hex.encode(SHA256.hash(AuditChain.hashInput(event)))
+                previous = event.hash
+                rows.append(try values(event))
+            }
+            try insert(connection, rows)
+            try connection.query("UPDATE audit_chains SET head_seq = ?, head_hash = ? WHERE workspace_id = ?",
+                                 [.integer(seq), .text(previous), .integer(workspace.rawValue)])
+        }
+    }
+
+    private static let insertColumns = "workspace_id, at, actor_token_id, actor_role, action, project_id, connection_id, store_id, outcome, details, request_id, seq, prev_hash, hash"
+
+    /// Multi-row INSERTs of at most 64 rows: one statement per row would cost more than the rest of a batch.
+    private static func insert(_ connection: any SQLConnection, _ rows: [[SQLValue]]) throws {
+        var start = 0
+        while start < rows.count {
+            let chunk = rows[start..<min(rows.count, start + 64)]
+            let placeholders = "(" + Array(repeating: "?", count: chunk[chunk.startIndex].count).joined(separator: ", ") + ")"
+            try connection.query("INSERT INTO audit_events (\(insertColumns)) VALUES "
+                                 + Array(repeating: placeholders, count: chunk.count).joined(separator: ", "),
+                                 chunk.flatMap { $0 })
+            start += chunk.count
+        }
+    }
+
+    private static func values(_ event: AuditEvent) throws -> [SQLValue] {
+        [.integer(event.workspaceID.rawValue), .text(Timestamp.format(event.at)), .text(event.actorTokenID.rawValue),
+         .text(event.actorRole.rawValue), .text(event.action.rawValue), event.projectID.map { .integer($0.rawValue) } ?? .null,
+         event.connectionID.map { .integer($0.rawValue) } ?? .null, event.storeID.map { .integer($0.rawValue) } ?? .null,
+         .text(event.outcome), .text(JSONValue.object(event.details).jsonText), .text(event.requestID),
+         .integer(event.seq), .text(event.prevHash), .text(event.hash)]
+    }
+
+    public func appendAudit(_ entries: [AuditEntry]) throws {
+        guard !entries.isEmpty else { return }
+        try write { connection in try Self.appendAudit(connection, entries) }
     }
 
     public func recordAudit(in workspace: WorkspaceID, action: AuditAction, project: ProjectID?, details: [String: JSONValue],
@@ -48,17 +101,107 @@ extension SQLStore {
         }
     }
 
+    // MARK: Chains
+
+    public func auditChains() throws -> [WorkspaceID] {
+        try run { connection in
+            try connection.query("SELECT workspace_id FROM audit_chains ORDER BY workspace_id", []).map { WorkspaceID(try $0.integer("workspace_id")) }
+        }
+    }
+
+    public func auditChainEnds(_ workspace: WorkspaceID) throws -> AuditChain.Ends {
+        try run { connection in try Self.ends(connection, workspace) }
+    }
+
+    static func ends(_ connection: any SQLConnection, _ workspace: WorkspaceID) throws -> AuditChain.Ends {
+        guard let row = try connection.queryOne(
+            "SELECT head_seq, head_hash, anchor_seq, anchor_hash FROM audit_chains WHERE workspace_id = ?", [.integer(workspace.rawValue)])
+        else { return AuditChain.Ends() }
+        return AuditChain.Ends(anchorSeq: try row.integer("anchor_seq"), anchorHash: try row.text("anchor_hash"),
+                               headSeq: try row.integer("head_seq"), headHash: try row.text("head_hash"))
+    }
+
+    /// Reads the chain in `seq` order, a page at a time, through `AuditChain.Verifier`.
+    public func verifyAudit(in workspace: WorkspaceID, exported: AuditChain.SignedHead?) throws -> AuditChain.Report {
+        try run { connection in
+            let ends = try Self.ends(connection, workspace)
+            var verifier = AuditChain.Verifier(workspace, ends: ends, exported: exported) { Hex.encode(SHA256.hash($0)) }
+            var after: Int64 = -1
+            reading: while true {
+                let rows = try connection.query("\(Self.auditColumns) WHERE workspace_id = ? AND seq > ? ORDER BY seq LIMIT 2000",
+                                                [.integer(workspace.rawValue), .integer(after)])
+                for row in rows {
+                    // A row that no longer decodes was edited into something the schema does not allow.
+                    guard let event = try? Self.decodeAudit(row) else {
+                        verifier.unreadable(seq: (try? row.integer("seq")) ?? after + 1, recordID: try? row.integer("id"))
+                        break reading
+                    }
+                    guard verifier.check(event) else { break reading }
+                    after = event.seq
+                }
+                if rows.count < 2000 { break }
+            }
+            return verifier.finish()
+        }
+    }
+
+    /// Deletes, per chain, the records written before `cutoff` (a prefix of the chain) and moves the chain's
+    /// anchor to the last one deleted, so what is kept still verifies. Returns how many were deleted.
+    public func pruneAudit(before cutoff: Date) throws -> Int {
+        try write { connection in
+            var deleted = 0
+            for workspace in try connection.query("SELECT workspace_id FROM audit_chains ORDER BY workspace_id\(connection.dialect.forUpdate)", [])
+                .map({ WorkspaceID(try $0.integer("workspace_id")) }) {
+                let ends = try Self.ends(connection, workspace)
+                // The first record to keep; everything before it in the chain goes, even if a later one is older.
+                let keep = try connection.queryOne("SELECT MIN(seq) AS seq FROM audit_events WHERE workspace_id = ? AND seq > 0 AND at >= ?",
+                                                   [.integer(workspace.rawValue), .text(Timestamp.format(cutoff))])
+                let lastPruned = try keep?.optionalInteger("seq").map { $0 - 1 } ?? ends.headSeq
+                guard lastPruned > ends.anchorSeq,
+                      let anchor = try connection.queryOne("SELECT hash FROM audit_events WHERE workspace_id = ? AND seq = ?",
+                                                           [.integer(workspace.rawValue), .integer(lastPruned)]) else { continue }
+                let rows = try connection.query("DELETE FROM audit_events WHERE workspace_id = ? AND seq > 0 AND seq <= ? RETURNING id",
+                                                [.integer(workspace.rawValue), .integer(lastPruned)])
+                try connection.query("UPDATE audit_chains SET anchor_seq = ?, anchor_hash = ? WHERE workspace_id = ?",
+                                     [.integer(lastPruned), .text(try anchor.text("hash")), .integer(workspace.rawValue)])
+                deleted += rows.count
+            }
+            return deleted
+        }
+    }
+
+    /// Gives records written before the chain existed (schema version 3 and earlier) their place in it, in
+    /// id order. Runs when the store opens; does nothing once every record is chained.
+    func chainLegacyAuditRecords() throws {
+        try write { connection in
+            let rows = try connection.query("\(Self.auditColumns) WHERE seq = 0 ORDER BY id", [])
+            guard !rows.isEmpty else { return }
+            let events = try rows.map(Self.decodeAudit)
+            try connection.query("DELETE FROM audit_events WHERE seq = 0", [])
+            try Self.appendAudit(connection, events.map { event in
+                AuditEntry(workspaceID: event.workspaceID, at: event.at,
+                           actor: Actor(tokenID: event.actorTokenID, role: event.actorRole, requestID: event.requestID),
+                           action: event.action, projectID: event.projectID, connectionID: event.connectionID, storeID: event.storeID,
+                           outcome: event.outcome, details: event.details)
+            })
+        }
+    }
+
     static func decodeAudit(_ row: SQLRow) throws -> AuditEvent {
         guard let token = TokenID(rawValue: try row.text("actor_token_id")), let role = Role(rawValue: try row.text("actor_role")),
               let action = AuditAction(rawValue: try row.text("action")) else {
             throw StorageFailure.corrupt("audit_events row has an unknown actor, role or action")
         }
         let details = try JSONDecoder().decode([String: JSONValue].self, from: Data(try row.text("details").utf8))
-        return AuditEvent(id: try row.integer("id"), workspaceID: WorkspaceID(try row.integer("workspace_id")),
-                          at: try date(row, "at"), actorTokenID: token, actorRole: role, action: action,
-                          projectID: try row.optionalInteger("project_id").map(ProjectID.init),
-                          connectionID: try row.optionalInteger("connection_id").map(ConnectionID.init),
-                          storeID: try row.optionalInteger("store_id").map(StoreID.init), outcome: try row.text("outcome"),
-                          details: details, requestID: try row.text("request_id"))
+        var event = AuditEvent(id: try row.integer("id"), workspaceID: WorkspaceID(try row.integer("workspace_id")),
+                               at: try date(row, "at"), actorTokenID: token, actorRole: role, action: action,
+                               projectID: try row.optionalInteger("project_id").map(ProjectID.init),
+                               connectionID: try row.optionalInteger("connection_id").map(ConnectionID.init),
+                               storeID: try row.optionalInteger("store_id").map(StoreID.init), outcome: try row.text("outcome"),
+                               details: details, requestID: try row.text("request_id"))
+        event.seq = try row.integer("seq")
+        event.prevHash = try row.text("prev_hash")
+        event.hash = try row.text("hash")
+        return event
     }
 }

@@ -9,6 +9,7 @@ public final class SQLStore: Store {
     public init(pool: ConnectionPool) throws {
         self.pool = pool
         _ = try pool.withConnection { try Migrations.apply(on: $0) }
+        try chainLegacyAuditRecords()
     }
 
     /// Runs `body` on a pooled connection, turning engine failures into domain errors.

@@ -97,6 +97,15 @@ public protocol Store: Sendable {
     /// Records an action that changes nothing in the database (for example dropping cached secrets).
     func recordAudit(in workspace: WorkspaceID, action: AuditAction, project: ProjectID?, details: [String: JSONValue], by actor: Actor) throws
     func listAudit(in workspace: WorkspaceID, _ filter: AuditFilter, _ page: PageRequest) throws -> Page<AuditEvent>
+    /// Appends records to their workspaces' hash chains in one transaction (the audit writer's group commit).
+    func appendAudit(_ entries: [AuditEntry]) throws
+    /// The workspaces (and `WorkspaceID.platform`) that have an audit chain.
+    func auditChains() throws -> [WorkspaceID]
+    func auditChainEnds(_ workspace: WorkspaceID) throws -> AuditChain.Ends
+    /// Checks a chain from its anchor to its head, and against `exported` when given; says where it breaks.
+    func verifyAudit(in workspace: WorkspaceID, exported: AuditChain.SignedHead?) throws -> AuditChain.Report
+    /// Deletes records written before `cutoff`, keeping every chain verifiable from its new anchor.
+    func pruneAudit(before cutoff: Date) throws -> Int
 
     /// A cheap round trip, for readiness checks.
     func ping() throws

@@ -448,6 +448,25 @@ enum CommandTable {
                               view: .list(Columns.audit), followPages: a.flag("all"))
         },
 
+        Command(path: ["audit", "head"],
+                summary: "Print the audit chain's last record, signed, as JSON: keep it outside Keyward; `audit verify --head` later proves nothing before it was removed or rewritten. Without --workspace: the platform's chain.",
+                options: [("workspace", "Workspace id (default: the platform's chain)")]) { a in
+            APIRequest(method: "GET", path: "\(try AuditCommands.chainPath(a))/head", view: .json)
+        },
+        Command(path: ["audit", "verify"],
+                summary: "Check the audit hash chain; with --head, also against a head kept earlier. Exits 8 and names the record where the chain breaks.",
+                options: [("workspace", "Workspace id (default: the platform's chain)"), ("head", "A file written by `keyward audit head`")],
+                request: { a in APIRequest(method: "POST", path: "\(try AuditCommands.chainPath(a))/verify", view: .json) },
+                custom: AuditCommands.verify),
+        Command(path: ["audit", "export"],
+                summary: "Write the audit trail as JSON Lines (one record per line, oldest first, with seq and hashes).",
+                options: [("workspace", "Workspace id (default: the platform's chain)"), ("output", "Write to this file (mode 0600) instead of standard output"),
+                          ("action", "Only this action"), ("project", "Only this project"), ("connection", "Only this connection"),
+                          ("actor", "Only this token id"), ("outcome", "success or an error code"), ("since", "From this time (RFC 3339)"),
+                          ("until", "Before this time")],
+                request: { a in APIRequest(method: "GET", path: try AuditCommands.chainPath(a), view: .json) },
+                custom: AuditCommands.export),
+
         // Tokens
         Command(path: ["token", "create"],
                 summary: "Issue an API token. Roles: operator, workspace_admin, project_admin, project_member, runtime, auditor.",

@@ -26,6 +26,10 @@ enum ServeCommand {
           --log-level LEVEL         debug, info, warning or error (KEYWARD_LOG_LEVEL, default info)
           --external-id-prefix P    Prefix of the AWS External IDs, P_iam_external_id_<ws>[_<project>]
                                     (KEYWARD_EXTERNAL_ID_PREFIX, default keyward)
+          --audit-retention-days N  Delete audit records older than N days, hourly, keeping each chain verifiable
+                                    (KEYWARD_AUDIT_RETENTION_DAYS, default: keep everything)
+          --audit-access on|off     Record every resolve, test and reference check (KEYWARD_AUDIT_ACCESS, default on;
+                                    off only to measure its cost: settings and token changes are always recorded)
           -h, --help                Show this help
 
         AWS: the platform identity comes from the standard chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
@@ -47,7 +51,7 @@ enum ServeCommand {
         do {
             parsed = try ParsedArguments(arguments, options: ["listen", "data-dir", "database", "threads", "max-body-bytes",
                                                               "connection-limit", "idle-timeout", "header-timeout", "log-level",
-                                                              "external-id-prefix"], flags: [])
+                                                              "external-id-prefix", "audit-access", "audit-retention-days"], flags: [])
         } catch {
             CLIOutput.error("\(error)\n\n\(help)")
             return ExitCode.usage
@@ -140,9 +144,31 @@ enum ServeCommand {
         logger.info("built-in store ready", [("master_key_id", .string(keyring.current.id)),
                                              ("source", .string(keyring.file?.path ?? "KEYWARD_MASTER_KEY"))])
         let metricsToken = environment["KEYWARD_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        let auditAccess: Bool
+        let retentionDays: Int?
+        switch setting("audit-access", "KEYWARD_AUDIT_ACCESS") ?? "on" {
+        case "on": auditAccess = true
+        case "off": auditAccess = false
+        default:
+            CLIOutput.error("--audit-access must be on or off")
+            return ExitCode.usage
+        }
+        do {
+            retentionDays = try parsed.integer("audit-retention-days", in: 1...36_500)
+                ?? environment["KEYWARD_AUDIT_RETENTION_DAYS"].map { text in
+                    guard let days = Int(text), (1...36_500).contains(days) else { throw UsageError("KEYWARD_AUDIT_RETENTION_DAYS must be 1 to 36500") }
+                    return days
+                }
+        } catch {
+            CLIOutput.error("\(error)")
+            return ExitCode.usage
+        }
+        if !auditAccess { logger.warning("secret access is not audited (--audit-access off): use this only to measure its cost") }
         let application = Application(store: store, logger: logger, aws: aws,
                                       backends: [AWSSecretsManagerBackend(platform: aws), BuiltinSecretsBackend(store: store, keyring: keyring)],
-                                      metricsToken: metricsToken)
+                                      metricsToken: metricsToken, auditAccess: auditAccess,
+                                      auditHeadKeys: keyring.derivedKeys(purpose: "audit chain heads"))
+        if let retentionDays { AuditRetention.start(store: store, days: retentionDays, logger: logger) }
         let server = HTTPServer(configuration: configuration, responder: application, logger: logger)
         do {
             try server.start()
@@ -156,6 +182,8 @@ enum ServeCommand {
         waitForTerminationSignal()
         logger.info("shutting down: finishing requests in flight")
         server.shutdown(grace: 10)
+        // Every answered request's records are already committed; this writes what is left and stops.
+        application.stopAuditing()
         logger.info("stopped")
         return ExitCode.success
     }

@@ -15,6 +15,8 @@ final class APIHarness {
     let directory: URL
     let operatorToken: String
     private let cleanup: () -> Void
+    /// A connection of its own to the harness's database, for tampering with it behind the store's back.
+    let raw: () throws -> any SQLConnection
 
     struct Silent: LogSink { func write(_ line: String) {} }
 
@@ -31,10 +33,10 @@ final class APIHarness {
     /// `aws`: the platform identity to use against moto; without it AWS is unconfigured, as on a server
     /// with no AWS credentials.
     init(engine: StoreEngine = .sqlite, aws: (MotoAWS, MotoAWS.Platform)? = nil, externalIDPrefix: String = "keyward",
-         awsTransport: (any AWSTransport)? = nil, metricsToken: String? = nil) throws {
+         awsTransport: (any AWSTransport)? = nil, metricsToken: String? = nil, auditAccess: Bool = true) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyward-api-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        (store, cleanup) = try engine.open()
+        (store, raw, cleanup) = try engine.openWithRawAccess()
         let environment = aws.map { moto, platform in moto.environment(platform) } ?? [:]
         let prefix = try ExternalIDPrefix(externalIDPrefix)
         let platform: AWSPlatform
@@ -50,14 +52,34 @@ final class APIHarness {
                           backends: [AWSSecretsManagerBackend(platform: platform),
                                      BuiltinSecretsBackend(store: store, keyring: try MasterKeyring.load(
                                         environment: [:], file: directory.appendingPathComponent("master.key")))],
-                          metricsToken: metricsToken)
+                          metricsToken: metricsToken, auditAccess: auditAccess)
         let created = try OperatorBootstrap.ensureOperator(store: store, tokenFile: directory.appendingPathComponent("operator-token"))
         operatorToken = try #require(created).secret
     }
 
     deinit {
+        // Every test that used this harness also checks that no secret value reached the audit trail:
+        // the tests' secret values all contain "canary".
+        if let leaked = try? auditedText().contains("canary"), leaked {
+            Issue.record("a secret value (canary) appears in the audit trail")
+        }
         cleanup()
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Every audit record of every chain, as JSON text.
+    func auditedText() throws -> String {
+        var text = ""
+        for chain in try store.auditChains() {
+            var page = PageRequest(limit: 500)
+            while true {
+                let records = try store.listAudit(in: chain, AuditFilter(), page)
+                text += String(decoding: JSONBody.encode(records.items), as: UTF8.self)
+                guard let next = records.nextCursor else { break }
+                page = PageRequest(limit: 500, after: next)
+            }
+        }
+        return text
     }
 
     @discardableResult

@@ -176,8 +176,9 @@ import Testing
         #expect(details["from"] as? String == "workspace")
         #expect(details["to"] as? String == "project")
         #expect(details["breaking"] as? Int == 1)
+        // Everything that changed the workspace, in order: the admin's token, the store, the connection, the switch.
         #expect(f.call("GET", "/v1/workspaces/\(f.ws)/audit").items.map { $0["action"] as? String } ==
-                ["secrets.store.create", "secrets.scope.switch"])
+                ["token.create", "secrets.store.create", "connection.create", "secrets.scope.switch"])
         // Auditors read it; project roles do not.
         #expect(f.api.call("GET", "/v1/workspaces/\(f.ws)/audit", token: f.api.token(.auditor, ws: f.ws)).status == 200)
         #expect(f.api.call("GET", "/v1/workspaces/\(f.ws)/audit", token: f.api.token(.projectAdmin, ws: f.ws, project: f.p1)).status == 403)

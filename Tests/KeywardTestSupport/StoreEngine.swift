@@ -18,12 +18,20 @@ public enum StoreEngine: String, CaseIterable, Sendable {
 
     /// A fresh, empty store and the closure that deletes it.
     public func open() throws -> (SQLStore, cleanup: () -> Void) {
+        let (store, _, cleanup) = try openWithRawAccess()
+        return (store, cleanup)
+    }
+
+    /// A fresh store, and a connection of its own to the same database, beside the store: what someone with
+    /// access to the database file (or server) could do behind Keyward's back.
+    public func openWithRawAccess() throws -> (SQLStore, raw: () throws -> any SQLConnection, cleanup: () -> Void) {
         switch self {
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyward-test-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let store = try StoreLocation.sqlite(path: directory.appendingPathComponent("keyward.db").path).open(poolSize: 4)
-            return (store, { try? FileManager.default.removeItem(at: directory) })
+            let path = directory.appendingPathComponent("keyward.db").path
+            let store = try StoreLocation.sqlite(path: path).open(poolSize: 4)
+            return (store, { try SQLiteConnection(path: path) }, { try? FileManager.default.removeItem(at: directory) })
         case .postgresql:
             guard let url = Self.postgresURL else { throw MissingPostgres() }
             let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
@@ -31,7 +39,7 @@ public enum StoreEngine: String, CaseIterable, Sendable {
             try admin.query("CREATE SCHEMA \(schema)", [])
             let scoped = url + (url.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
             let store = try StoreLocation.postgres(url: scoped).open(poolSize: 4)
-            return (store, { _ = try? admin.query("DROP SCHEMA \(schema) CASCADE", []) })
+            return (store, { try PostgresConnection(url: scoped) }, { _ = try? admin.query("DROP SCHEMA \(schema) CASCADE", []) })
         }
     }
 }

@@ -30,6 +30,12 @@ public struct MasterKeyring: Sendable {
 
     public func key(id: String) -> Key? { keys.first { $0.id == id } }
 
+    /// Keys for another purpose (signing audit chain heads), derived from each master key with HMAC: the
+    /// current one first, which signs; the others still verify what was signed before a rotation.
+    public func derivedKeys(purpose: String) -> [[UInt8]] {
+        keys.map { HMACSHA256.authenticationCode(key: $0.bytes, data: Array("keyward derived key|\(purpose)".utf8)) }
+    }
+
     init(keys: [Key], file: URL?) {
         precondition(!keys.isEmpty)
         self.keys = keys

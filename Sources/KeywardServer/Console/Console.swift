@@ -13,7 +13,10 @@ final class Console: Sendable {
 
     typealias API = (HTTPRequest) -> HTTPResponse
 
-    func respond(to request: HTTPRequest, api: @escaping API) -> HTTPResponse {
+    /// Records a sign-in or sign-out of the token presented: action, token, outcome, request id.
+    typealias SignInAudit = (AuditAction, String, String, String) -> Void
+
+    func respond(to request: HTTPRequest, api: @escaping API, audit: SignInAudit) -> HTTPResponse {
         let parts = request.path.split(separator: "/").map(String.init)
         let cookies = FormEncoding.cookies(request.header("cookie"))
         let sessionID = cookies[Self.sessionCookie]
@@ -32,10 +35,11 @@ final class Console: Sendable {
         case ("GET", "sign-in", 2):
             return signInForm(error: nil)
         case ("POST", "sign-in", 2):
-            return signIn(request, cookies: cookies, api: api)
+            return signIn(request, cookies: cookies, api: api, audit: audit)
         case ("POST", "sign-out", 2):
             guard let sessionID, let session, csrfMatches(request, session) else { return Self.redirect("/console/sign-in") }
             sessions.end(sessionID)
+            audit(.signedOut, session.apiToken, "success", request.requestID)
             return Self.redirect("/console/sign-in", cookie: "\(Self.sessionCookie)=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0")
         default:
             break
@@ -90,7 +94,7 @@ final class Console: Sendable {
         return response
     }
 
-    private func signIn(_ request: HTTPRequest, cookies: [String: String], api: API) -> HTTPResponse {
+    private func signIn(_ request: HTTPRequest, cookies: [String: String], api: API, audit: SignInAudit) -> HTTPResponse {
         let form = FormEncoding.parse(request.body)
         guard let login = form["login"], let expected = cookies[Self.loginCookie],
               ConstantTime.equals(Array(login.utf8), Array(expected.utf8)) else {
@@ -99,9 +103,11 @@ final class Console: Sendable {
         let token = (form["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let check = api(HTTPRequest(method: "GET", path: "/v1/whoami", headers: ["authorization": "Bearer \(token)"]))
         guard check.status == 200 else {
-            let detail = (try? JSONSerialization.jsonObject(with: Data(check.body)) as? [String: Any])?["detail"] as? String
-            return signInForm(error: detail ?? "The token was not accepted.")
+            let problem = (try? JSONSerialization.jsonObject(with: Data(check.body))) as? [String: Any]
+            audit(.signedIn, token, problem?["code"] as? String ?? "invalid_token", request.requestID)
+            return signInForm(error: problem?["detail"] as? String ?? "The token was not accepted.")
         }
+        audit(.signedIn, token, "success", request.requestID)
         let (id, _) = sessions.create(apiToken: token)
         let secure = request.header("x-forwarded-proto") == "https" ? "; Secure" : ""
         return Self.redirect("/console/workspaces",

@@ -1,0 +1,46 @@
+import KeywardCore
+import KeywardResolver
+
+/// The audit records one request produces. Handlers add them; the application hands them to the audit
+/// writer and answers the request only once they are committed. Touched by one thread at a time.
+final class RequestAudit: @unchecked Sendable {
+    private(set) var entries: [AuditEntry] = []
+    /// Whether secret access (resolve, test, check) is recorded; settings changes always are.
+    let recordsAccess: Bool
+
+    init(recordsAccess: Bool) { self.recordsAccess = recordsAccess }
+
+    func record(_ entry: AuditEntry) { entries.append(entry) }
+
+    func recordAccess(_ entry: AuditEntry) {
+        if recordsAccess { entries.append(entry) }
+    }
+}
+
+extension RequestContext {
+    /// A record of this request, by its caller, in its workspace's chain (the platform's when it has none).
+    func auditEntry(_ action: AuditAction, workspace: WorkspaceID? = nil, project: ProjectID? = nil, connection: ConnectionID? = nil,
+                    store: StoreID? = nil, outcome: String = "success", details: [String: JSONValue] = [:]) throws -> AuditEntry {
+        AuditEntry(workspaceID: workspace ?? target.workspaceID ?? .platform, actor: try actor(), action: action,
+                   projectID: project ?? target.projectID, connectionID: connection ?? target.connectionID, storeID: store,
+                   outcome: outcome, details: details)
+    }
+
+    /// What a secret access reports about its references: names, stores, cache outcome, version. Never values.
+    static func details(_ references: [ResolvedReference]) -> JSONValue {
+        .array(references.map { reference in
+            var item: [String: JSONValue] = ["reference": .string(reference.reference), "store_id": .number(Double(reference.store.rawValue)),
+                                             "cache": .string(reference.cache.rawValue)]
+            if !reference.field.isEmpty { item["field"] = .string(reference.field) }
+            if let version = reference.versionID { item["version_id"] = .string(version) }
+            return .object(item)
+        })
+    }
+
+    /// The failure details of a secret access: the error's code and which field and reference it concerns.
+    static func details(_ error: KeywardError) -> [String: JSONValue] {
+        var details: [String: JSONValue] = [:]
+        for key in ["field", "reference"] { if let value = error.extras[key] { details[key] = value } }
+        return details
+    }
+}
