@@ -43,32 +43,39 @@ bao_port=$(free_port)
 .venv/bin/bao server -dev -dev-root-token-id=bench-root -dev-listen-address="127.0.0.1:$bao_port" >"$work/bao.log" 2>&1 &
 pids+=($!)
 
-# Keyward on SQLite with a built-in secret, a connection referencing it, and a runtime token.
-keyward_port=$(free_port)
-"$bin" serve --listen "127.0.0.1:$keyward_port" --data-dir "$work/keyward" --log-level warning >"$work/keyward.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$keyward_port/healthz" >/dev/null 2>&1 && curl -fsS "http://127.0.0.1:$bao_port/v1/sys/health" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-export KEYWARD_SERVER="http://127.0.0.1:$keyward_port" KEYWARD_TOKEN
-KEYWARD_TOKEN=$(cat "$work/keyward/operator-token")
-"$bin" workspace create --name bench >/dev/null
-"$bin" addon grant advanced_security --workspace 1 >/dev/null
-"$bin" project create --workspace 1 --name bench >/dev/null
-"$bin" secrets-management store set --workspace 1 --provider builtin >/dev/null
-echo '{"user":"etl","password":"bench-password"}' | "$bin" secret put --workspace 1 --name bench/db --value-file - >/dev/null
-"$bin" connection create --workspace 1 --project 1 --name db --type postgresql --field host=db --field 'user=${secret:bench/db#user}' \
-  --field 'password=${secret:bench/db#password}' >/dev/null
-runtime=$("$bin" token create --name bench --role runtime --workspace 1 --project 1 --output json | python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')
-curl -fsS -X POST -H "Authorization: Bearer $runtime" "$KEYWARD_SERVER/v1/connections/1/resolve" >/dev/null   # warm the cache
+# Keyward on SQLite with a built-in secret, a connection referencing it, and a runtime token: twice, one
+# recording every resolve in its audit trail (the default), one with --audit-access off, to measure what
+# the audit trail costs. Writes $work/NAME.lua (the request) and $work/NAME.url.
+keyward_start() {  # name, then serve options
+  local name=$1 port
+  port=$(free_port)
+  "$bin" serve --listen "127.0.0.1:$port" --data-dir "$work/$name" --log-level warning "${@:2}" >"$work/$name.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+  (
+    export KEYWARD_SERVER="http://127.0.0.1:$port" KEYWARD_TOKEN
+    KEYWARD_TOKEN=$(cat "$work/$name/operator-token")
+    "$bin" workspace create --name bench >/dev/null
+    "$bin" addon grant advanced_security --workspace 1 >/dev/null
+    "$bin" project create --workspace 1 --name bench >/dev/null
+    "$bin" secrets-management store set --workspace 1 --provider builtin >/dev/null
+    echo '{"user":"etl","password":"bench-password"}' | "$bin" secret put --workspace 1 --name bench/db --value-file - >/dev/null
+    "$bin" connection create --workspace 1 --project 1 --name db --type postgresql --field host=db --field 'user=${secret:bench/db#user}' \
+      --field 'password=${secret:bench/db#password}' >/dev/null
+    runtime=$("$bin" token create --name bench --role runtime --workspace 1 --project 1 --output json | python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')
+    curl -fsS -X POST -H "Authorization: Bearer $runtime" "$KEYWARD_SERVER/v1/connections/1/resolve" >/dev/null   # warm the cache
+    printf 'wrk.method = "POST"\nwrk.headers["Authorization"] = "Bearer %s"\n' "$runtime" >"$work/$name.lua"
+  ) >&2
+  echo "http://127.0.0.1:$port" >"$work/$name.url"
+}
+keyward_start keyward
+keyward_start keyward-unaudited --audit-access off
+keyward=$(cat "$work/keyward.url")
+keyward_unaudited=$(cat "$work/keyward-unaudited.url")
+for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$bao_port/v1/sys/health" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -fsS -H "X-Vault-Token: bench-root" -X POST -d '{"data":{"password":"bench-password"}}' \
   "http://127.0.0.1:$bao_port/v1/secret/data/bench/db" >/dev/null
 
-cat >"$work/resolve.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Authorization"] = "Bearer $runtime"
-LUA
 run() {  # name, then wrk arguments; prints "requests/s p99(ms)"
   local out
   out=$(wrk -t2 -c64 -d"${duration}s" --latency "${@:2}")
@@ -82,16 +89,18 @@ run() {  # name, then wrk arguments; prints "requests/s p99(ms)"
 # table shows each target's median round, and the spread of the per-round ratios.
 rounds=${BENCH_ROUNDS:-3}
 for round in $(seq 1 "$rounds"); do
-  echo "round $round/$rounds: nginx, keyward /healthz, keyward resolve, openbao kv read ..." >&2
+  echo "round $round/$rounds: nginx, keyward /healthz, keyward resolve (audited, unaudited), openbao kv read ..." >&2
   run nginx "http://127.0.0.1:$nginx_port/" >>"$work/nginx.rounds"
-  run health "$KEYWARD_SERVER/healthz" >>"$work/health.rounds"
-  run resolve -s "$work/resolve.lua" "$KEYWARD_SERVER/v1/connections/1/resolve" >>"$work/resolve.rounds"
+  run health "$keyward/healthz" >>"$work/health.rounds"
+  run resolve -s "$work/keyward.lua" "$keyward/v1/connections/1/resolve" >>"$work/resolve.rounds"
+  run unaudited -s "$work/keyward-unaudited.lua" "$keyward_unaudited/v1/connections/1/resolve" >>"$work/unaudited.rounds"
   run bao -H "X-Vault-Token: bench-root" "http://127.0.0.1:$bao_port/v1/secret/data/bench/db" >>"$work/bao.rounds"
 done
 median() { sort -n -k1,1 "$work/$1.rounds" | awk -v n="$rounds" 'NR == int((n + 1) / 2)'; }
 read -r nginx_rps nginx_p99 < <(median nginx)
 read -r health_rps health_p99 < <(median health)
 read -r resolve_rps resolve_p99 < <(median resolve)
+read -r unaudited_rps unaudited_p99 < <(median unaudited)
 read -r bao_rps bao_p99 < <(median bao)
 spread() {  # min–max over rounds of resolve / $1 (times $2)
   paste -d' ' "$work/resolve.rounds" "$work/$1.rounds" | awk -v k="$2" '
@@ -100,6 +109,9 @@ spread() {  # min–max over rounds of resolve / $1 (times $2)
 }
 nginx_spread=$(spread nginx 100)
 bao_spread=$(spread bao 1)
+audit_spread=$(spread unaudited 100)
+audited=$(curl -fsS -H "Authorization: Bearer $(cat "$work/keyward/operator-token")" "$keyward/v1/workspaces/1/audit/verify" -X POST |
+  python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["records"], "records, chain", "verifies" if r["ok"] else "BROKEN")')
 errors=$(grep -h "Non-2xx" "$work"/*.wrk || true)
 micro=$(.build/release/keyward-microbench)
 
@@ -115,16 +127,20 @@ target's median round. Absolute numbers vary between machines and runs; the rati
 |---|---|---|
 | nginx 1.22 \`return 200\` (2 workers) | $nginx_rps | $nginx_p99 |
 | Keyward \`GET /healthz\` | $health_rps | $health_p99 |
-| Keyward \`POST /v1/connections/1/resolve\` (runtime token, 2 references, cache hit) | $resolve_rps | $resolve_p99 |
+| Keyward \`POST /v1/connections/1/resolve\` (runtime token, 2 references, cache hit, audited) | $resolve_rps | $resolve_p99 |
+| the same with \`--audit-access off\` | $unaudited_rps | $unaudited_p99 |
 | OpenBao 2.7.2 dev server, KV v2 read with a token | $bao_rps | $bao_p99 |
 
 | goal | measured |
 |---|---|
 | resolve ≥ 50 % of nginx's static 200 | **$(ratio "$resolve_rps * 100" "$nginx_rps") %** (rounds: $nginx_spread %) |
 | resolve ≥ 10× an OpenBao KV v2 read | **$(ratio "$resolve_rps" "$bao_rps")×** (rounds: $bao_spread×) |
+| audited resolve ≥ 80 % of unaudited | **$(ratio "$resolve_rps * 100" "$unaudited_rps") %** (rounds: $audit_spread %) |
 | in-process cache hit ≤ 1 µs | **$micro** |
 
 ${errors:+Non-2xx answers during the run: $errors}
+
+Audit trail after the run: $audited (every audited resolve is one record, committed before its answer).
 
 The resolve path per request: parse, authenticate (the token record is cached; a token verified against
 its stored hash in the last second is compared with the secret it was verified with, in constant time,

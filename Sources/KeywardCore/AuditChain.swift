@@ -12,7 +12,16 @@ public enum AuditChain {
 
     /// The bytes hashed for a record: its previous hash, a newline, its canonical form.
     public static func hashInput(_ event: AuditEvent) -> [UInt8] {
-        Array(event.prevHash.utf8) + [0x0a] + event.canonical
+        hashInput(prevHash: event.prevHash, canonical: event.canonical)
+    }
+
+    public static func hashInput(prevHash: String, canonical: [UInt8]) -> [UInt8] {
+        var input: [UInt8] = []
+        input.reserveCapacity(prevHash.utf8.count + 1 + canonical.count)
+        input.append(contentsOf: prevHash.utf8)
+        input.append(0x0a)
+        input.append(contentsOf: canonical)
+        return input
     }
 
     /// Where a retained chain starts (position 0 and `genesis` until something was pruned) and where it ends.

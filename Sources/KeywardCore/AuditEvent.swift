@@ -89,17 +89,36 @@ public struct AuditEvent: Sendable, Equatable, Codable {
 
     /// The bytes its hash covers: every field but `id` and `hash`, as JSON with sorted keys, integers as
     /// integers and the time as stored. Built from the same values the API shows, so any edit of a shown
-    /// field changes it.
-    public var canonical: [UInt8] {
-        func optional(_ value: Int64?) -> JSONValue { value.map { .number(Double($0)) } ?? .null }
-        let record: [String: JSONValue] = [
-            "workspace_id": .number(Double(workspaceID.rawValue)), "seq": .number(Double(seq)), "prev_hash": .string(prevHash),
-            "at": .string(Timestamp.format(at)), "actor_token_id": .string(actorTokenID.rawValue), "actor_role": .string(actorRole.rawValue),
-            "action": .string(action.rawValue), "project_id": optional(projectID?.rawValue),
-            "connection_id": optional(connectionID?.rawValue), "store_id": optional(storeID?.rawValue), "outcome": .string(outcome),
-            "details": .object(details), "request_id": .string(requestID),
-        ]
-        return JSONValue.object(record).jsonBytes
+    /// field changes it. Written directly (the audit writer builds one per request).
+    public var canonical: [UInt8] { canonical(details: JSONValue.object(details).jsonBytes, at: Timestamp.format(at)) }
+
+    /// The same, with the details and the time already written (the writer stores both as they are here).
+    public func canonical(details encodedDetails: [UInt8], at formattedTime: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        func key(_ name: String, first: Bool = false) {
+            out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            JSONValue.writeString(name, into: &out)
+            out.append(UInt8(ascii: ":"))
+        }
+        func integer(_ value: Int64?) {
+            if let value { out.append(contentsOf: String(value).utf8) } else { out.append(contentsOf: "null".utf8) }
+        }
+        key("action", first: true); JSONValue.writeString(action.rawValue, into: &out)
+        key("actor_role"); JSONValue.writeString(actorRole.rawValue, into: &out)
+        key("actor_token_id"); JSONValue.writeString(actorTokenID.rawValue, into: &out)
+        key("at"); JSONValue.writeString(formattedTime, into: &out)
+        key("connection_id"); integer(connectionID?.rawValue)
+        key("details"); out.append(contentsOf: encodedDetails)
+        key("outcome"); JSONValue.writeString(outcome, into: &out)
+        key("prev_hash"); JSONValue.writeString(prevHash, into: &out)
+        key("project_id"); integer(projectID?.rawValue)
+        key("request_id"); JSONValue.writeString(requestID, into: &out)
+        key("seq"); integer(seq)
+        key("store_id"); integer(storeID?.rawValue)
+        key("workspace_id"); integer(workspaceID.rawValue)
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 }
 

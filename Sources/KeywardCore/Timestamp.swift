@@ -4,11 +4,55 @@ import Foundation
 /// exactly three fractional digits, which sorts as text in the same order as in time. Instants are kept
 /// to whole milliseconds so a value read back from storage equals the one written.
 public enum Timestamp {
+    /// Written digit by digit from the civil date (no formatter): the audit writer formats one per record.
     public static func format(_ date: Date) -> String {
         let milliseconds = wholeMilliseconds(date)
-        let seconds = Date(timeIntervalSince1970: Double(milliseconds.floorDivided(by: 1000)))
-        let fraction = String(milliseconds.floorModulo(1000)).leftPadded(to: 3)
-        return String(seconds.formatted(secondsStyle).dropLast()) + ".\(fraction)Z"
+        let seconds = milliseconds.floorDivided(by: 1000)
+        let (year, month, day) = civil(days: seconds.floorDivided(by: 86_400))
+        let time = seconds.floorModulo(86_400)
+        return String(unsafeUninitializedCapacity: 30) { buffer in
+            var count = 0
+            func digits(_ value: Int64, _ width: Int) {
+                var divisor: Int64 = 1
+                for _ in 1..<width { divisor *= 10 }
+                var rest = value
+                while divisor > 0 {
+                    buffer[count] = UInt8(48 + rest / divisor)
+                    rest %= divisor
+                    divisor /= 10
+                    count += 1
+                }
+            }
+            func character(_ byte: UInt8) { buffer[count] = byte; count += 1 }
+            digits(year, 4); character(45); digits(month, 2); character(45); digits(day, 2); character(84)
+            digits(time / 3600, 2); character(58); digits(time / 60 % 60, 2); character(58); digits(time % 60, 2)
+            character(46); digits(milliseconds.floorModulo(1000), 3); character(90)
+            return count
+        }
+    }
+
+    /// Year, month and day of a count of days since 1970-01-01 in the proleptic Gregorian calendar
+    /// (H. Hinnant's civil_from_days).
+    static func civil(days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    /// Days since 1970-01-01 of a civil date (days_from_civil).
+    static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
     }
 
     /// Parses any RFC 3339 date-time: `T`, `t` or a space between date and time, any number of fractional
@@ -46,12 +90,10 @@ public enum Timestamp {
         default:
             return nil
         }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = .gmt
-        guard let base = calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute,
-                                                             second: min(second, 59))),
-              calendar.component(.day, from: base) == day else { return nil }
-        let seconds = Int64(base.timeIntervalSince1970) - Int64(offsetSeconds)
+        // A day that does not exist in its month (February 30) is refused, not rolled over.
+        let days = days(year: Int64(year), month: Int64(month), day: Int64(day))
+        guard civil(days: days) == (Int64(year), Int64(month), Int64(day)) else { return nil }
+        let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59)) - Int64(offsetSeconds)
         return Date(timeIntervalSince1970: Double(seconds * 1000 + Int64(milliseconds)) / 1000)
     }
 
@@ -62,8 +104,6 @@ public enum Timestamp {
     static func wholeMilliseconds(_ date: Date) -> Int64 {
         Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
     }
-
-    private static let secondsStyle = Date.ISO8601FormatStyle(timeZone: .gmt)
 }
 
 private extension Int64 {

@@ -51,6 +51,18 @@ public enum HMACSHA256 {
 }
 
 public enum Hex {
+    /// Lower-case hex of a digest, written straight into the string (the audit writer makes one per record).
+    public static func encode(_ bytes: [UInt8]) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
+            for (index, byte) in bytes.enumerated() {
+                let high = byte >> 4, low = byte & 0x0f
+                buffer[2 * index] = high < 10 ? 48 + high : 87 + high
+                buffer[2 * index + 1] = low < 10 ? 48 + low : 87 + low
+            }
+            return bytes.count * 2
+        }
+    }
+
     public static func encode<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()

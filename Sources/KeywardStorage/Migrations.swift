@@ -158,11 +158,15 @@ public enum Migrations {
         },
         Migration(version: 4, name: "audit trail: hash chain per workspace, chain heads and anchors") { _ in
             [
-                // Records written before this step get their chain fields when the store opens (SQLStore.init).
-                "ALTER TABLE audit_events ADD COLUMN seq BIGINT NOT NULL DEFAULT 0",
-                "ALTER TABLE audit_events ADD COLUMN prev_hash TEXT NOT NULL DEFAULT ''",
-                "ALTER TABLE audit_events ADD COLUMN hash TEXT NOT NULL DEFAULT ''",
-                "CREATE UNIQUE INDEX audit_events_chain ON audit_events (workspace_id, seq) WHERE seq > 0",
+                // Records written before this step get their chain fields when the store opens (SQLStore.init);
+                // until then they are NULL, which the unique index allows any number of.
+                "ALTER TABLE audit_events ADD COLUMN seq BIGINT",
+                "ALTER TABLE audit_events ADD COLUMN prev_hash TEXT",
+                "ALTER TABLE audit_events ADD COLUMN hash TEXT",
+                // The trail is listed and verified in chain order; one index serves both, and every record
+                // written costs one index update less.
+                "CREATE UNIQUE INDEX audit_events_chain ON audit_events (workspace_id, seq)",
+                "DROP INDEX audit_events_workspace",
                 // Per chain: its last record (head), and the last pruned record the retained chain starts after (anchor).
                 """
                 CREATE TABLE audit_chains (

@@ -36,9 +36,12 @@ extension SQLStore {
             for entry in byChain[workspace]! {
                 seq += 1
                 var event = entry.event(seq: seq, prevHash: previous)
-                event.hash = Hex.encode(SHA256.hash(AuditChain.hashInput(event)))
+                // The details and the time are written once: into the hashed form and into their columns.
+                let details = JSONValue.object(event.details).jsonBytes
+                let at = Timestamp.format(event.at)
+                event.hash = Hex.encode(SHA256.hash(AuditChain.hashInput(prevHash: previous, canonical: event.canonical(details: details, at: at))))
                 previous = event.hash
-                rows.append(try values(event))
+                rows.append(values(event, details: String(decoding: details, as: UTF8.self), at: at))
             }
             try insert(connection, rows)
             try connection.query("UPDATE audit_chains SET head_seq = ?, head_hash = ? WHERE workspace_id = ?",
@@ -48,24 +51,30 @@ extension SQLStore {
 
     private static let insertColumns = "workspace_id, at, actor_token_id, actor_role, action, project_id, connection_id, store_id, outcome, details, request_id, seq, prev_hash, hash"
 
-    /// Multi-row INSERTs of at most 64 rows: one statement per row would cost more than the rest of a batch.
+    /// Multi-row INSERTs of at most 32 rows: one statement per row would cost more than the rest of a batch.
+    /// Their texts are made once (and their prepared statements kept by the connection).
     private static func insert(_ connection: any SQLConnection, _ rows: [[SQLValue]]) throws {
         var start = 0
         while start < rows.count {
-            let chunk = rows[start..<min(rows.count, start + 64)]
-            let placeholders = "(" + Array(repeating: "?", count: chunk[chunk.startIndex].count).joined(separator: ", ") + ")"
-            try connection.query("INSERT INTO audit_events (\(insertColumns)) VALUES "
-                                 + Array(repeating: placeholders, count: chunk.count).joined(separator: ", "),
-                                 chunk.flatMap { $0 })
+            let chunk = rows[start..<min(rows.count, start + 32)]
+            var parameters: [SQLValue] = []
+            parameters.reserveCapacity(chunk.count * 14)
+            for row in chunk { parameters.append(contentsOf: row) }
+            try connection.query(insertStatements[chunk.count], parameters)
             start += chunk.count
         }
     }
 
-    private static func values(_ event: AuditEvent) throws -> [SQLValue] {
-        [.integer(event.workspaceID.rawValue), .text(Timestamp.format(event.at)), .text(event.actorTokenID.rawValue),
+    private static let insertStatements: [String] = (0...32).map { count in
+        "INSERT INTO audit_events (\(insertColumns)) VALUES "
+            + Array(repeating: "(" + Array(repeating: "?", count: 14).joined(separator: ", ") + ")", count: count).joined(separator: ", ")
+    }
+
+    private static func values(_ event: AuditEvent, details: String, at: String) -> [SQLValue] {
+        [.integer(event.workspaceID.rawValue), .text(at), .text(event.actorTokenID.rawValue),
          .text(event.actorRole.rawValue), .text(event.action.rawValue), event.projectID.map { .integer($0.rawValue) } ?? .null,
          event.connectionID.map { .integer($0.rawValue) } ?? .null, event.storeID.map { .integer($0.rawValue) } ?? .null,
-         .text(event.outcome), .text(JSONValue.object(event.details).jsonText), .text(event.requestID),
+         .text(event.outcome), .text(details), .text(event.requestID),
          .integer(event.seq), .text(event.prevHash), .text(event.hash)]
     }
 
@@ -95,9 +104,15 @@ extension SQLStore {
         if let id = filter.connectionID { add("connection_id = ?", .integer(id.rawValue)) }
         if let action = filter.action { add("action = ?", .text(action.rawValue)) }
         if let outcome = filter.outcome { add("outcome = ?", .text(outcome)) }
+        // In chain order, paged by position: the index on (workspace_id, seq) serves it.
+        if let after = request.after {
+            guard let seq = Int64(after) else { throw PageRequest.invalidCursor }
+            add("seq > ?", .integer(seq))
+        }
+        parameters.append(.integer(Int64(request.limit + 1)))
         return try run { connection in
-            try Self.page(connection, select: Self.auditColumns, where: conditions, parameters, request,
-                          key: { (event: AuditEvent) in String(event.id) }, decode: Self.decodeAudit)
+            let rows = try connection.query("\(Self.auditColumns) WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq LIMIT ?", parameters)
+            return Page(fetched: try rows.map(Self.decodeAudit), limit: request.limit, key: { String($0.seq) })
         }
     }
 
@@ -154,13 +169,13 @@ extension SQLStore {
                 .map({ WorkspaceID(try $0.integer("workspace_id")) }) {
                 let ends = try Self.ends(connection, workspace)
                 // The first record to keep; everything before it in the chain goes, even if a later one is older.
-                let keep = try connection.queryOne("SELECT MIN(seq) AS seq FROM audit_events WHERE workspace_id = ? AND seq > 0 AND at >= ?",
+                let keep = try connection.queryOne("SELECT MIN(seq) AS seq FROM audit_events WHERE workspace_id = ? AND at >= ?",
                                                    [.integer(workspace.rawValue), .text(Timestamp.format(cutoff))])
                 let lastPruned = try keep?.optionalInteger("seq").map { $0 - 1 } ?? ends.headSeq
                 guard lastPruned > ends.anchorSeq,
                       let anchor = try connection.queryOne("SELECT hash FROM audit_events WHERE workspace_id = ? AND seq = ?",
                                                            [.integer(workspace.rawValue), .integer(lastPruned)]) else { continue }
-                let rows = try connection.query("DELETE FROM audit_events WHERE workspace_id = ? AND seq > 0 AND seq <= ? RETURNING id",
+                let rows = try connection.query("DELETE FROM audit_events WHERE workspace_id = ? AND seq <= ? RETURNING id",
                                                 [.integer(workspace.rawValue), .integer(lastPruned)])
                 try connection.query("UPDATE audit_chains SET anchor_seq = ?, anchor_hash = ? WHERE workspace_id = ?",
                                      [.integer(lastPruned), .text(try anchor.text("hash")), .integer(workspace.rawValue)])
@@ -174,10 +189,10 @@ extension SQLStore {
     /// id order. Runs when the store opens; does nothing once every record is chained.
     func chainLegacyAuditRecords() throws {
         try write { connection in
-            let rows = try connection.query("\(Self.auditColumns) WHERE seq = 0 ORDER BY id", [])
+            let rows = try connection.query("\(Self.auditColumns) WHERE seq IS NULL ORDER BY id", [])
             guard !rows.isEmpty else { return }
             let events = try rows.map(Self.decodeAudit)
-            try connection.query("DELETE FROM audit_events WHERE seq = 0", [])
+            try connection.query("DELETE FROM audit_events WHERE seq IS NULL", [])
             try Self.appendAudit(connection, events.map { event in
                 AuditEntry(workspaceID: event.workspaceID, at: event.at,
                            actor: Actor(tokenID: event.actorTokenID, role: event.actorRole, requestID: event.requestID),
@@ -199,9 +214,10 @@ extension SQLStore {
                                connectionID: try row.optionalInteger("connection_id").map(ConnectionID.init),
                                storeID: try row.optionalInteger("store_id").map(StoreID.init), outcome: try row.text("outcome"),
                                details: details, requestID: try row.text("request_id"))
-        event.seq = try row.integer("seq")
-        event.prevHash = try row.text("prev_hash")
-        event.hash = try row.text("hash")
+        // NULL only for records not yet chained (written before schema version 4).
+        event.seq = try row.optionalInteger("seq") ?? 0
+        event.prevHash = try row.optionalText("prev_hash") ?? ""
+        event.hash = try row.optionalText("hash") ?? ""
         return event
     }
 }

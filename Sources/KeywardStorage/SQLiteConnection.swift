@@ -22,17 +22,38 @@ public final class SQLiteConnection: SQLConnection {
         try query("PRAGMA synchronous=NORMAL", [])
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    /// Prepared statements by their text: the same few queries run all the time (the audit writer's insert
+    /// most of all), and parsing one costs more than running it. A connection is used by one thread at a time.
+    private var statements: [String: OpaquePointer] = [:]
+
+    deinit {
+        for statement in statements.values { sqlite3_finalize(statement) }
+        sqlite3_close_v2(handle)
+    }
 
     public func beginWrite() throws { try query("BEGIN IMMEDIATE", []) }
 
-    @discardableResult
-    public func query(_ sql: String, _ parameters: [SQLValue]) throws -> [SQLRow] {
+    private func prepared(_ sql: String) throws -> OpaquePointer {
+        if let statement = statements[sql] { return statement }
         var statement: OpaquePointer?
-        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK else {
+        guard sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK, let statement else {
             throw failure(sqlite3_errcode(handle))
         }
-        defer { sqlite3_finalize(statement) }
+        if statements.count >= 256 {
+            for cached in statements.values { sqlite3_finalize(cached) }
+            statements.removeAll()
+        }
+        statements[sql] = statement
+        return statement
+    }
+
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [SQLValue]) throws -> [SQLRow] {
+        let statement = try prepared(sql)
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
         for (offset, parameter) in parameters.enumerated() {
             let index = Int32(offset + 1)
             let status: Int32

@@ -70,6 +70,24 @@ import Testing
         }
     }
 
+    @Test func theCalendarArithmeticAgreesWithFoundationAcrossCenturies() throws {
+        let reference = Date.ISO8601FormatStyle(timeZone: .gmt)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .gmt
+        // Every 9973rd second from 1900 to 2200, leap years and century rules included.
+        var seconds: Int64 = -2_208_988_800
+        while seconds < 7_258_118_400 {
+            let date = Date(timeIntervalSince1970: Double(seconds) + 0.5)  // exact in binary
+            let text = Timestamp.format(date)
+            #expect(text == String(Date(timeIntervalSince1970: Double(seconds)).formatted(reference).dropLast()) + ".500Z", "\(seconds)")
+            #expect(Timestamp.parse(text) == date, "\(text)")
+            seconds += 9973 * 97
+        }
+        #expect(Timestamp.parse("2024-02-29T00:00:00Z") != nil && Timestamp.parse("2023-02-29T00:00:00Z") == nil)
+        #expect(Timestamp.parse("2000-02-29T12:00:00Z") != nil && Timestamp.parse("1900-02-29T12:00:00Z") == nil)
+        #expect(Timestamp.format(Date(timeIntervalSince1970: -0.5)) == "1969-12-31T23:59:59.500Z")
+    }
+
     @Test func textOrderIsTimeOrder() {
         let earlier = Timestamp.format(Date(timeIntervalSince1970: 999.999))
         let later = Timestamp.format(Date(timeIntervalSince1970: 1000.001))

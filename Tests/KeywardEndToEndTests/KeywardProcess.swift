@@ -61,8 +61,13 @@ final class KeywardServer {
     private let stdoutPipe = Pipe()
     private let output = OutputCollector()
 
-    init(extraArguments: [String] = [], environment: [String: String] = [:]) throws {
-        dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("keyward-e2e-\(UUID().uuidString)")
+    /// Whether the data directory outlives this server (for starting another on it after a crash).
+    private let keepsData: Bool
+
+    /// `dataDirectory`: serve from this one (a server that was killed) instead of a new one, and leave it.
+    init(extraArguments: [String] = [], environment: [String: String] = [:], dataDirectory existing: URL? = nil) throws {
+        keepsData = existing != nil
+        dataDirectory = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("keyward-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         process.executableURL = URL(fileURLWithPath: try KeywardBinary.path)
         process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDirectory.path, "--threads", "2"] + extraArguments
@@ -109,9 +114,22 @@ final class KeywardServer {
         return process.terminationStatus
     }
 
+    /// SIGKILL: no shutdown, no flush; whatever was not committed is lost, as in a crash.
+    func kill() {
+        if process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        stderrPipe.fileHandleForReading.readabilityHandler = nil
+        stdoutPipe.fileHandleForReading.readabilityHandler = nil
+    }
+
+    /// Keeps the data directory for another server: the caller removes it.
+    func keepData() -> URL { dataDirectory }
+
     deinit {
         if process.isRunning { process.terminate(); process.waitUntilExit() }
-        try? FileManager.default.removeItem(at: dataDirectory)
+        if !keepsData { try? FileManager.default.removeItem(at: dataDirectory) }
     }
 
     /// One HTTP request to the API with URLSession.

@@ -76,7 +76,7 @@ final class APIHarness {
                 let records = try store.listAudit(in: chain, AuditFilter(), page)
                 text += String(decoding: JSONBody.encode(records.items), as: UTF8.self)
                 guard let next = records.nextCursor else { break }
-                page = PageRequest(limit: 500, after: next)
+                page = try PageRequest(limit: "500", cursor: next)
             }
         }
         return text
