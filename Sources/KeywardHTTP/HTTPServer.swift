@@ -198,9 +198,6 @@ public final class HTTPServer: @unchecked Sendable {
         case .later(let work):
             state.waited = waiting.start(work, suspending: connection)
             return .YES
-        case .pending(let start):
-            state.waited = waiting.suspendUntilAnswered(start, suspending: connection)
-            return .YES
         }
     }
 

@@ -1,4 +1,3 @@
-import Dispatch
 import KeywardCore
 
 public enum HTTPMethod: String, Sendable, CaseIterable, Comparable {
@@ -62,47 +61,15 @@ public enum HTTPAnswer: Sendable {
     /// The response, now.
     case now(HTTPResponse)
     /// Work that may wait (on a secrets manager, on a server a connection test reaches), and so must not
-    /// hold one of the few event-loop threads: the server runs it on its waiting pool.
+    /// hold one of the few event-loop threads: the server runs it on its waiting pool with the connection
+    /// suspended.
     case later(@Sendable () -> HTTPResponse)
-    /// A response that is ready only when something else says so (the audit writer's commit): the server
-    /// suspends the connection and calls `start` with the function that answers it, from any thread, once.
-    case pending(@Sendable (_ answer: @escaping @Sendable (HTTPResponse) -> Void) -> Void)
-
-    /// The response, running or awaiting it on the calling thread (tests, and callers that may block).
+    /// The response, running `later` work on the calling thread (tests, and callers that may block).
     public func response() -> HTTPResponse {
         switch self {
-        case .now(let response): return response
-        case .later(let work): return work()
-        case .pending(let start):
-            let box = ResponseBox()
-            start { response in box.put(response) }
-            return box.take()
+        case .now(let response): response
+        case .later(let work): work()
         }
-    }
-
-    /// The same answer with `transform` applied to its response whenever that is known.
-    public func map(_ transform: @escaping @Sendable (HTTPResponse) -> HTTPResponse) -> HTTPAnswer {
-        switch self {
-        case .now(let response): .now(transform(response))
-        case .later(let work): .later { transform(work()) }
-        case .pending(let start): .pending { answer in start { answer(transform($0)) } }
-        }
-    }
-}
-
-/// One response handed from the thread that has it to the thread that waits for it.
-final class ResponseBox: @unchecked Sendable {
-    private let ready = DispatchSemaphore(value: 0)
-    private var response: HTTPResponse?
-
-    func put(_ response: HTTPResponse) {
-        self.response = response
-        ready.signal()
-    }
-
-    func take() -> HTTPResponse {
-        ready.wait()
-        return response!
     }
 }
 

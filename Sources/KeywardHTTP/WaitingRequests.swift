@@ -34,13 +34,6 @@ final class WaitingRequests: Sendable {
         return waiting
     }
 
-    /// Suspends `connection` until `start`'s answer function is called, from whichever thread calls it.
-    func suspendUntilAnswered(_ start: (_ answer: @escaping @Sendable (HTTPResponse) -> Void) -> Void, suspending connection: OpaquePointer) -> Waiting {
-        let waiting = suspend(connection)
-        start { [self] response in finish(waiting, with: response) }
-        return waiting
-    }
-
     private func suspend(_ connection: OpaquePointer) -> Waiting {
         let waiting = Waiting(connection: connection)
         pending.withLock { $0[ObjectIdentifier(waiting)] = waiting }

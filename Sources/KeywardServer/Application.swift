@@ -21,8 +21,8 @@ public final class Application: HTTPResponder {
     /// Requests by status class, looked up once: counted on every request.
     private let statusClasses: [Counter]
 
-    /// Group-commits the records requests produce; a request is answered once its records are in.
-    let auditWriter: AuditWriter
+    /// Where requests' records go before they are answered; it moves them into the trail in group commits.
+    let auditJournal: AuditJournal
     /// Whether secret access (resolve, test, check) is recorded; settings changes, token changes and
     /// sign-ins always are.
     let auditsAccess: Bool
@@ -31,9 +31,11 @@ public final class Application: HTTPResponder {
     /// `auditAccess`: false only to measure what recording every secret access costs (bench/).
     /// `auditHeadKeys`: keys that sign exported audit chain heads (the first) and verify them (any); derived
     /// from the master key by `keyward serve`. Without them a key is made for this process only.
+    /// `auditJournal`: this server's audit journal file (see `AuditJournal`); opening it replays what a
+    /// previous run left in it.
     public init(store: any Store, logger: Logger, aws: AWSPlatform, backends: [any SecretsBackend], cache: SecretCache = SecretCache(),
-                metricsToken: String? = nil, auditAccess: Bool = true, auditHeadKeys: [[UInt8]] = []) {
-        auditWriter = AuditWriter(store: store)
+                metricsToken: String? = nil, auditAccess: Bool = true, auditHeadKeys: [[UInt8]] = [], auditJournal: URL) throws {
+        self.auditJournal = try AuditJournal(file: auditJournal, store: store, logger: logger)
         auditsAccess = auditAccess
         let metrics = self.metrics
         statusClasses = ["1xx", "2xx", "3xx", "4xx", "5xx"].map { metrics.requests.counter($0) }
@@ -41,59 +43,56 @@ public final class Application: HTTPResponder {
                                                                              metrics: metrics),
                             aws: aws, builtin: backends.lazy.compactMap { $0 as? BuiltinSecretsBackend }.first,
                             encodedResolutions: ReadCache(ttl: 1, changes: changes),
-                            auditSigner: AuditHeadSigner(keys: auditHeadKeys.isEmpty ? [SecureRandom.bytes(32)] : auditHeadKeys))
+                            auditSigner: AuditHeadSigner(keys: auditHeadKeys.isEmpty ? [SecureRandom.bytes(32)] : auditHeadKeys),
+                            auditJournal: self.auditJournal)
         authorizer = Authorizer(store: store, changes: changes, metricsToken: metricsToken)
         router = Routes.all()
     }
 
     let console = Console()
 
-    deinit { auditWriter.stop() }
+    deinit { auditJournal.stop() }
 
-    /// Commits the audit records still queued and stops the writer: after the HTTP server stopped.
-    public func stopAuditing() { auditWriter.stop() }
+    /// Moves the audit records still queued into the trail and stops: after the HTTP server stopped.
+    public func stopAuditing() { auditJournal.stop() }
 
     /// Answers on the event loop what needs nothing slow; the rest (`Route.Waits`), and console pages,
-    /// which are rare and may verify or test, are answered `.later`, off the event loop. An answer with audit
-    /// records is `.pending` until the audit writer has committed them.
+    /// which are rare and may verify or test, are answered `.later`, off the event loop.
     public func answer(to request: HTTPRequest) -> HTTPAnswer {
         if request.path == "/console" || request.path.hasPrefix("/console/") {
             return .later { self.counted(self.console.respond(to: request, api: self.answerWaiting, audit: self.recordSignIn)) }
         }
-        if let answer = answer(request, mayWait: false) { return answer.map(counted) }
+        if let response = answer(request, mayWait: false) { return .now(counted(response)) }
         return .later { self.counted(self.answerWaiting(request)) }
     }
 
     public func respond(to request: HTTPRequest) -> HTTPResponse { answer(to: request).response() }
 
-    @Sendable private func counted(_ response: HTTPResponse) -> HTTPResponse {
+    private func counted(_ response: HTTPResponse) -> HTTPResponse {
         statusClasses[min(4, max(0, response.status / 100 - 1))].increment()
         return response
     }
 
     private func answerWaiting(_ request: HTTPRequest) -> HTTPResponse {
-        answer(request, mayWait: true)?.response() ?? problem(.internalError("a handler asked to wait where waiting is allowed"), request)
+        answer(request, mayWait: true) ?? problem(.internalError("a handler asked to wait where waiting is allowed"), request)
     }
 
-    /// The answer; nil only when `mayWait` is false and answering would wait.
-    private func answer(_ request: HTTPRequest, mayWait: Bool) -> HTTPAnswer? {
+    /// The response; nil only when `mayWait` is false and answering would wait.
+    private func answer(_ request: HTTPRequest, mayWait: Bool) -> HTTPResponse? {
         let audit = RequestAudit(recordsAccess: auditsAccess)
         guard let response = response(request, mayWait: mayWait, audit: audit) else { return nil }
-        let entries = audit.entries
-        guard !entries.isEmpty else { return .now(response) }
-        // Acknowledged means recorded: the response goes out only after the commit that holds its records.
-        return .pending { [auditWriter, services] answer in
-            auditWriter.append(entries) { error in
-                guard let error else { return answer(response) }
-                services.logger.error("audit records not written; request answered 503", [
-                    ("request_id", .string(request.requestID)), ("error", .string("\(error)")),
-                ])
-                answer(Problem.response(KeywardError(.unavailable, code: "audit_unavailable", title: "Audit trail unavailable",
-                                                     detail: "The request was not carried out to the end: its audit record could not be written.",
-                                                     hint: "Retry shortly; an operator should check the database."),
-                                        requestID: request.requestID, instance: request.path))
-            }
+        // Acknowledged means recorded: the response goes out only once its records are in the journal.
+        do {
+            try auditJournal.append(audit.entries)
+        } catch {
+            services.logger.error("audit records not written; request answered 503", [
+                ("request_id", .string(request.requestID)), ("error", .string("\(error)")),
+            ])
+            return problem(KeywardError(.unavailable, code: "audit_unavailable", title: "Audit trail unavailable",
+                                        detail: "The request's audit record could not be written, so its answer is withheld.",
+                                        hint: "Retry shortly; an operator should check the disk the data directory is on."), request)
         }
+        return response
     }
 
     private func response(_ request: HTTPRequest, mayWait: Bool, audit: RequestAudit) -> HTTPResponse? {
@@ -109,6 +108,9 @@ public final class Application: HTTPResponder {
                 return response
             case .found(let route, let parameters, _):
                 if !mayWait && route.waits == .always { return nil }
+                // A change writes its own audit record in its transaction: what was recorded before it goes
+                // into the chain first, so the chain keeps the order things happened in.
+                if route.changesState { auditJournal.flush() }
                 // Whatever the answer, a route that may change state empties the read caches after it ran.
                 defer { if route.changesState { changes.bump() } }
                 let (principal, target) = try authorizer.authorize(route.access, request, parameters)
@@ -145,7 +147,7 @@ public final class Application: HTTPResponder {
         let entry = AuditEntry(workspaceID: scope.workspaceID ?? .platform,
                                actor: Actor(tokenID: id, role: credential.token.role, requestID: requestID), action: action,
                                projectID: scope.projectID, outcome: outcome)
-        do { try auditWriter.appendAndWait([entry]) } catch {
+        do { try auditJournal.append([entry]) } catch {
             services.logger.error("audit record of a sign-in not written", [("request_id", .string(requestID)), ("error", .string("\(error)"))])
         }
     }

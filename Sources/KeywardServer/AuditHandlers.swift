@@ -6,13 +6,15 @@ import KeywardHTTP
 /// routes read the workspace's chain; the `/v1/audit` routes, for operators, the platform's.
 enum AuditHandlers {
     static func list(_ context: RequestContext) throws -> HTTPResponse {
-        .json(try context.store.listAudit(in: try chain(context), try filter(context.request.query), context.page()))
+        context.services.auditJournal.flush()
+        return .json(try context.store.listAudit(in: try chain(context), try filter(context.request.query), context.page()))
     }
 
     /// The chain's last record, signed: keep it outside Keyward, and a later verification against it shows
     /// whether records were removed from the end or the chain rewritten since.
     static func head(_ context: RequestContext) throws -> HTTPResponse {
         let workspace = try chain(context)
+        context.services.auditJournal.flush()
         let ends = try context.store.auditChainEnds(workspace)
         let head = AuditChain.SignedHead(workspaceID: workspace.rawValue, seq: ends.headSeq, hash: ends.headHash,
                                          at: Timestamp.format(Timestamp.now()))
@@ -34,6 +36,7 @@ enum AuditHandlers {
                                    extras: ["field": .string("head")])
             }
         }
+        context.services.auditJournal.flush()
         return .json(try context.store.verifyAudit(in: workspace, exported: body.head))
     }
 

@@ -17,9 +17,12 @@ final class Services: Sendable {
     let encodedResolutions: ReadCache<ConnectionID, (UInt64, [UInt8])>
     /// Signs and checks exported audit chain heads.
     let auditSigner: AuditHeadSigner
+    /// Readers of the trail flush it first, to see what was just recorded.
+    let auditJournal: AuditJournal
 
     init(store: any Store, logger: Logger, resolver: Resolver, aws: AWSPlatform, builtin: BuiltinSecretsBackend?,
-         encodedResolutions: ReadCache<ConnectionID, (UInt64, [UInt8])>, auditSigner: AuditHeadSigner) {
+         encodedResolutions: ReadCache<ConnectionID, (UInt64, [UInt8])>, auditSigner: AuditHeadSigner,
+         auditJournal: AuditJournal) {
         self.store = store
         self.logger = logger
         self.resolver = resolver
@@ -27,5 +30,6 @@ final class Services: Sendable {
         self.builtin = builtin
         self.encodedResolutions = encodedResolutions
         self.auditSigner = auditSigner
+        self.auditJournal = auditJournal
     }
 }

@@ -176,6 +176,13 @@ public enum Migrations {
                     anchor_seq BIGINT NOT NULL,
                     anchor_hash TEXT NOT NULL)
                 """,
+                // Per server journal (AuditJournal): the last of its records already in the trail, moved in
+                // the same transaction as those records, so a restart replays exactly what is missing.
+                """
+                CREATE TABLE audit_journals (
+                    instance TEXT PRIMARY KEY,
+                    indexed_seq BIGINT NOT NULL)
+                """,
             ]
         },
     ]

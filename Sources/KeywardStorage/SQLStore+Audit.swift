@@ -78,9 +78,23 @@ extension SQLStore {
          .integer(event.seq), .text(event.prevHash), .text(event.hash)]
     }
 
-    public func appendAudit(_ entries: [AuditEntry]) throws {
-        guard !entries.isEmpty else { return }
-        try write { connection in try Self.appendAudit(connection, entries) }
+    public func appendAudit(_ entries: [AuditEntry], journal: AuditJournalPosition?) throws {
+        guard !entries.isEmpty || journal != nil else { return }
+        try write { connection in
+            try Self.appendAudit(connection, entries)
+            if let journal {
+                try connection.query("""
+                    INSERT INTO audit_journals (instance, indexed_seq) VALUES (?, ?)
+                    ON CONFLICT (instance) DO UPDATE SET indexed_seq = excluded.indexed_seq
+                    """, [.text(journal.instance), .integer(journal.seq)])
+            }
+        }
+    }
+
+    public func auditJournalPosition(_ instance: String) throws -> Int64 {
+        try run { connection in
+            try connection.queryOne("SELECT indexed_seq FROM audit_journals WHERE instance = ?", [.text(instance)])?.integer("indexed_seq") ?? 0
+        }
     }
 
     public func recordAudit(in workspace: WorkspaceID, action: AuditAction, project: ProjectID?, details: [String: JSONValue],

@@ -97,8 +97,11 @@ public protocol Store: Sendable {
     /// Records an action that changes nothing in the database (for example dropping cached secrets).
     func recordAudit(in workspace: WorkspaceID, action: AuditAction, project: ProjectID?, details: [String: JSONValue], by actor: Actor) throws
     func listAudit(in workspace: WorkspaceID, _ filter: AuditFilter, _ page: PageRequest) throws -> Page<AuditEvent>
-    /// Appends records to their workspaces' hash chains in one transaction (the audit writer's group commit).
-    func appendAudit(_ entries: [AuditEntry]) throws
+    /// Appends records to their workspaces' hash chains in one transaction (the audit journal's group
+    /// commit), and moves the journal's position to the last of them in the same transaction.
+    func appendAudit(_ entries: [AuditEntry], journal: AuditJournalPosition?) throws
+    /// How far a journal's records are in the trail (0 for a journal never seen).
+    func auditJournalPosition(_ instance: String) throws -> Int64
     /// The workspaces (and `WorkspaceID.platform`) that have an audit chain.
     func auditChains() throws -> [WorkspaceID]
     func auditChainEnds(_ workspace: WorkspaceID) throws -> AuditChain.Ends
@@ -109,6 +112,22 @@ public protocol Store: Sendable {
 
     /// A cheap round trip, for readiness checks.
     func ping() throws
+}
+
+extension Store {
+    /// Appends records written outside any journal.
+    public func appendAudit(_ entries: [AuditEntry]) throws { try appendAudit(entries, journal: nil) }
+}
+
+/// A server's audit journal and the number of its last record that is in the trail.
+public struct AuditJournalPosition: Sendable, Equatable {
+    public var instance: String
+    public var seq: Int64
+
+    public init(instance: String, seq: Int64) {
+        self.instance = instance
+        self.seq = seq
+    }
 }
 
 public struct ConnectionDraft: Sendable, Equatable {

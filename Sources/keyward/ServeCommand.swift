@@ -164,10 +164,17 @@ enum ServeCommand {
             return ExitCode.usage
         }
         if !auditAccess { logger.warning("secret access is not audited (--audit-access off): use this only to measure its cost") }
-        let application = Application(store: store, logger: logger, aws: aws,
-                                      backends: [AWSSecretsManagerBackend(platform: aws), BuiltinSecretsBackend(store: store, keyring: keyring)],
-                                      metricsToken: metricsToken, auditAccess: auditAccess,
-                                      auditHeadKeys: keyring.derivedKeys(purpose: "audit chain heads"))
+        let application: Application
+        do {
+            application = try Application(store: store, logger: logger, aws: aws,
+                                          backends: [AWSSecretsManagerBackend(platform: aws), BuiltinSecretsBackend(store: store, keyring: keyring)],
+                                          metricsToken: metricsToken, auditAccess: auditAccess,
+                                          auditHeadKeys: keyring.derivedKeys(purpose: "audit chain heads"),
+                                          auditJournal: dataDirectory.appendingPathComponent("audit.journal"))
+        } catch {
+            logger.error("cannot open the audit journal", [("error", .string("\(error)"))])
+            return ExitCode.failure
+        }
         if let retentionDays { AuditRetention.start(store: store, days: retentionDays, logger: logger) }
         let server = HTTPServer(configuration: configuration, responder: application, logger: logger)
         do {

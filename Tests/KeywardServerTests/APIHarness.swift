@@ -48,11 +48,12 @@ final class APIHarness {
         } else {
             platform = AWSPlatform(processEnvironment: environment, externalIDPrefix: prefix)
         }
-        app = Application(store: store, logger: Logger(minimumLevel: .error, sink: Silent()), aws: platform,
+        app = try Application(store: store, logger: Logger(minimumLevel: .error, sink: Silent()), aws: platform,
                           backends: [AWSSecretsManagerBackend(platform: platform),
                                      BuiltinSecretsBackend(store: store, keyring: try MasterKeyring.load(
                                         environment: [:], file: directory.appendingPathComponent("master.key")))],
-                          metricsToken: metricsToken, auditAccess: auditAccess)
+                          metricsToken: metricsToken, auditAccess: auditAccess,
+                          auditJournal: directory.appendingPathComponent("audit.journal"))
         let created = try OperatorBootstrap.ensureOperator(store: store, tokenFile: directory.appendingPathComponent("operator-token"))
         operatorToken = try #require(created).secret
     }
@@ -69,6 +70,7 @@ final class APIHarness {
 
     /// Every audit record of every chain, as JSON text.
     func auditedText() throws -> String {
+        app.auditJournal.flush()
         var text = ""
         for chain in try store.auditChains() {
             var page = PageRequest(limit: 500)
