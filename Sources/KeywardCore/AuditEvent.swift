@@ -89,7 +89,7 @@ public struct AuditEvent: Sendable, Equatable, Codable {
 
     /// The bytes its hash covers: every field but `id` and `hash`, as JSON with sorted keys, integers as
     /// integers and the time as stored. Built from the same values the API shows, so any edit of a shown
-    /// field changes it. Written directly (the audit writer builds one per request).
+    /// field changes it. Written directly (the audit journal builds one per record).
     public var canonical: [UInt8] { canonical(details: JSONValue.object(details).jsonBytes, at: Timestamp.format(at)) }
 
     /// The same, with the details and the time already written (the writer stores both as they are here).

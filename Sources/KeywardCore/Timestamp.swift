@@ -4,7 +4,7 @@ import Foundation
 /// exactly three fractional digits, which sorts as text in the same order as in time. Instants are kept
 /// to whole milliseconds so a value read back from storage equals the one written.
 public enum Timestamp {
-    /// Written digit by digit from the civil date (no formatter): the audit writer formats one per record.
+    /// Written digit by digit from the civil date (no formatter): the audit journal formats one per record.
     public static func format(_ date: Date) -> String {
         let milliseconds = wholeMilliseconds(date)
         let seconds = milliseconds.floorDivided(by: 1000)

@@ -51,7 +51,7 @@ public enum HMACSHA256 {
 }
 
 public enum Hex {
-    /// Lower-case hex of a digest, written straight into the string (the audit writer makes one per record).
+    /// Lower-case hex of a digest, written straight into the string (the audit journal makes one per record).
     public static func encode(_ bytes: [UInt8]) -> String {
         String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
             for (index, byte) in bytes.enumerated() {

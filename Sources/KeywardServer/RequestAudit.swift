@@ -1,8 +1,8 @@
 import KeywardCore
 import KeywardResolver
 
-/// The audit records one request produces. Handlers add them; the application hands them to the audit
-/// writer and answers the request only once they are committed. Touched by one thread at a time.
+/// The audit records one request produces. Handlers add them; the application writes them to the audit
+/// journal before the request is answered. Touched by one thread at a time.
 final class RequestAudit: @unchecked Sendable {
     private(set) var entries: [AuditEntry] = []
     /// Whether secret access (resolve, test, check) is recorded; settings changes always are.

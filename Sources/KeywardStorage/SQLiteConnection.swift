@@ -22,7 +22,7 @@ public final class SQLiteConnection: SQLConnection {
         try query("PRAGMA synchronous=NORMAL", [])
     }
 
-    /// Prepared statements by their text: the same few queries run all the time (the audit writer's insert
+    /// Prepared statements by their text: the same few queries run all the time (the audit journal's insert
     /// most of all), and parsing one costs more than running it. A connection is used by one thread at a time.
     private var statements: [String: OpaquePointer] = [:]
 
