@@ -159,15 +159,16 @@ parsing the bearer token as slices of the header, specializing generic code (rou
 compare) in the module that calls it, and two event-loop threads per core instead of four, now that
 nothing slow runs on them. The ratios move by about ±10 % from round to round on a shared 2-core machine.
 
-What the audit trail costs, and why it is not yet within the 80 % goal: every audited resolve writes its
-record to the journal (one JSON line, one \`write\`, on the request path: about a fifth of the request's
-CPU), and the journal's thread then chains it into the database (canonical form, SHA-256, a row in SQLite
-with its index: roughly 20 µs of CPU per record on this machine). Both share the two cores with the
-request threads and wrk, so at 50 000 resolves a second the trail alone would need most of a core. The
-next steps, in order of gain: let the indexer work from the journal file instead of an in-memory queue
-(bursts then cost nothing but the \`write\`); write the journal through a shared memory map instead of a
-syscall per request; reuse the encoded details of a resolution the resolver keeps for a second (the same
-references, cache outcome and version for every request in that second); and store the canonical record
-once instead of re-deriving it from columns.
+What the audit trail costs, and why it is not yet within the 80 % goal: every audited resolve appends its
+record to the journal before it is answered (one JSON line and one \`write\`: about 14 % of the request's
+CPU under perf, most of it the kernel's buffered write), and the journal's thread then chains it into the
+database (canonical form, SHA-256, a row in SQLite with its index: roughly 15 µs of CPU per record), at a
+lower priority but on the same two cores as the request threads and wrk. Reusing the encoded details of
+a resolution the resolver keeps for a second took the ratio from 56 % to 71 %. Next steps, in order of
+expected gain: write the journal through a shared memory map (no syscall per request; a kill -9 keeps the
+pages), or let one writer write what several request threads queued; make the indexer cheaper (bind text
+without copies, store the canonical record once instead of re-deriving it from columns); index from the
+journal file rather than an in-memory queue, so bursts longer than the 200 000-record queue do not slow
+requests down.
 MD
 cat docs/benchmarks.md

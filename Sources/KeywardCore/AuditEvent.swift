@@ -133,10 +133,20 @@ public struct AuditEntry: Sendable, Equatable {
     public var connectionID: ConnectionID?
     public var storeID: StoreID?
     public var outcome: String
-    public var details: [String: JSONValue]
+    /// The details as canonical JSON (`JSONValue`'s writer: sorted keys), written once when the entry is
+    /// made: the journal line, the hashed form and the stored column all take these bytes as they are.
+    public var detailsJSON: [UInt8]
 
     public init(workspaceID: WorkspaceID, at: Date = Timestamp.now(), actor: Actor, action: AuditAction, projectID: ProjectID? = nil,
                 connectionID: ConnectionID? = nil, storeID: StoreID? = nil, outcome: String = "success", details: [String: JSONValue] = [:]) {
+        self.init(workspaceID: workspaceID, at: at, actor: actor, action: action, projectID: projectID, connectionID: connectionID,
+                  storeID: storeID, outcome: outcome, detailsJSON: JSONValue.object(details).jsonBytes)
+    }
+
+    /// `detailsJSON` must be what `JSONValue.object(details).jsonBytes` gives: a resolution the resolver keeps
+    /// passes the same bytes for every request it answers.
+    public init(workspaceID: WorkspaceID, at: Date = Timestamp.now(), actor: Actor, action: AuditAction, projectID: ProjectID? = nil,
+                connectionID: ConnectionID? = nil, storeID: StoreID? = nil, outcome: String = "success", detailsJSON: [UInt8]) {
         self.workspaceID = workspaceID
         self.at = at
         self.actor = actor
@@ -145,16 +155,18 @@ public struct AuditEntry: Sendable, Equatable {
         self.connectionID = connectionID
         self.storeID = storeID
         self.outcome = outcome
-        self.details = details
+        self.detailsJSON = detailsJSON
     }
 
-    public func event(seq: Int64, prevHash: String) -> AuditEvent {
+    /// The record it becomes at `seq` after `prevHash`, and its hashed form (the details as written).
+    public func event(seq: Int64, prevHash: String) -> (event: AuditEvent, canonical: [UInt8], at: String) {
         var event = AuditEvent(id: 0, workspaceID: workspaceID, at: at, actorTokenID: actor.tokenID, actorRole: actor.role, action: action,
-                               projectID: projectID, connectionID: connectionID, storeID: storeID, outcome: outcome, details: details,
+                               projectID: projectID, connectionID: connectionID, storeID: storeID, outcome: outcome, details: [:],
                                requestID: actor.requestID)
         event.seq = seq
         event.prevHash = prevHash
-        return event
+        let time = Timestamp.format(at)
+        return (event, event.canonical(details: detailsJSON, at: time), time)
     }
 }
 

@@ -26,6 +26,12 @@ extension RequestContext {
                    outcome: outcome, details: details)
     }
 
+    /// The same, with the details already written as canonical JSON.
+    func auditEntry(_ action: AuditAction, detailsJSON: [UInt8]) throws -> AuditEntry {
+        AuditEntry(workspaceID: target.workspaceID ?? .platform, actor: try actor(), action: action, projectID: target.projectID,
+                   connectionID: target.connectionID, detailsJSON: detailsJSON)
+    }
+
     /// What a secret access reports about its references: names, stores, cache outcome, version. Never values.
     static func details(_ references: [ResolvedReference]) -> JSONValue {
         .array(references.map { reference in

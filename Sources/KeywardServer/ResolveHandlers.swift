@@ -23,24 +23,37 @@ enum ResolveHandlers {
             context.audit.recordAccess(try context.auditEntry(.connectionResolved, outcome: error.code, details: RequestContext.details(error)))
             throw error
         }
-        context.audit.recordAccess(try context.auditEntry(.connectionResolved, details: [
-            "references": RequestContext.details(resolved.references), "refresh": .bool(refresh),
-        ]))
-        // A connection kept by the resolver is answered with the bytes already written for it.
-        let body: [UInt8]
+        // A connection kept by the resolver is answered, and recorded, with the bytes already written for it:
+        // every request it answers has the same fields and the same references, cache outcome and versions.
+        let written: EncodedResolution
         if resolved.rendering != 0 {
             let cache = context.services.encodedResolutions
-            if let written = cache.value(id, load: { nil }), written.0 == resolved.rendering {
-                body = written.1
+            if let kept = cache.value(id, load: { nil }), kept.rendering == resolved.rendering {
+                written = kept
             } else {
-                body = Self.body(resolved)
-                cache.set(id, (resolved.rendering, body))
+                written = EncodedResolution(resolved, refresh: refresh)
+                cache.set(id, written)
             }
         } else {
-            body = Self.body(resolved)
+            written = EncodedResolution(resolved, refresh: refresh)
         }
+        context.audit.recordAccess(try context.auditEntry(.connectionResolved, detailsJSON: written.auditDetails))
+        let body = written.body
         // The body holds secret values: no intermediary may keep it.
         return HTTPResponse(status: 200, headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store")], body: body)
+    }
+
+    /// A resolution as it is sent and as it is recorded, tagged with the rendering it came from.
+    struct EncodedResolution: Sendable {
+        let rendering: UInt64
+        let body: [UInt8]
+        let auditDetails: [UInt8]
+
+        init(_ resolved: ResolvedConnection, refresh: Bool) {
+            rendering = resolved.rendering
+            body = ResolveHandlers.body(resolved)
+            auditDetails = JSONValue.object(["references": RequestContext.details(resolved.references), "refresh": .bool(refresh)]).jsonBytes
+        }
     }
 
     /// The answer, written directly as JSON with its keys in sorted order: this is the hot path, where

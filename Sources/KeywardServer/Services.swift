@@ -13,15 +13,15 @@ final class Services: Sendable {
     let aws: AWSPlatform
     /// The built-in store, for writing its secrets; nil on a server without one.
     let builtin: BuiltinSecretsBackend?
-    /// The encoded answer of each connection the resolver keeps, tagged with its rendering.
-    let encodedResolutions: ReadCache<ConnectionID, (UInt64, [UInt8])>
+    /// The encoded answer (and audit details) of each connection the resolver keeps, tagged with its rendering.
+    let encodedResolutions: ReadCache<ConnectionID, ResolveHandlers.EncodedResolution>
     /// Signs and checks exported audit chain heads.
     let auditSigner: AuditHeadSigner
     /// Readers of the trail flush it first, to see what was just recorded.
     let auditJournal: AuditJournal
 
     init(store: any Store, logger: Logger, resolver: Resolver, aws: AWSPlatform, builtin: BuiltinSecretsBackend?,
-         encodedResolutions: ReadCache<ConnectionID, (UInt64, [UInt8])>, auditSigner: AuditHeadSigner,
+         encodedResolutions: ReadCache<ConnectionID, ResolveHandlers.EncodedResolution>, auditSigner: AuditHeadSigner,
          auditJournal: AuditJournal) {
         self.store = store
         self.logger = logger

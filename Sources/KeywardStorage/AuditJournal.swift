@@ -237,7 +237,7 @@ public final class AuditJournal: @unchecked Sendable {
         key("c"); integer(entry.connectionID?.rawValue)
         key("s"); integer(entry.storeID?.rawValue)
         key("o"); JSONValue.writeString(entry.outcome, into: &out)
-        key("d"); JSONValue.object(entry.details).write(into: &out)
+        key("d"); out.append(contentsOf: entry.detailsJSON)
         out.append(contentsOf: "}\n".utf8)
     }
 

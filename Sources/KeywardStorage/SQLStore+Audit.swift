@@ -35,13 +35,11 @@ extension SQLStore {
             var rows: [[SQLValue]] = []
             for entry in byChain[workspace]! {
                 seq += 1
-                var event = entry.event(seq: seq, prevHash: previous)
                 // The details and the time are written once: into the hashed form and into their columns.
-                let details = JSONValue.object(event.details).jsonBytes
-                let at = Timestamp.format(event.at)
-                event.hash = Hex.encode(SHA256.hash(AuditChain.hashInput(prevHash: previous, canonical: event.canonical(details: details, at: at))))
+                var (event, canonical, at) = entry.event(seq: seq, prevHash: previous)
+                event.hash = Hex.encode(SHA256.hash(AuditChain.hashInput(prevHash: previous, canonical: canonical)))
                 previous = event.hash
-                rows.append(values(event, details: String(decoding: details, as: UTF8.self), at: at))
+                rows.append(values(event, details: String(decoding: entry.detailsJSON, as: UTF8.self), at: at))
             }
             try insert(connection, rows)
             try connection.query("UPDATE audit_chains SET head_seq = ?, head_hash = ? WHERE workspace_id = ?",
