@@ -159,16 +159,16 @@ parsing the bearer token as slices of the header, specializing generic code (rou
 compare) in the module that calls it, and two event-loop threads per core instead of four, now that
 nothing slow runs on them. The ratios move by about ±10 % from round to round on a shared 2-core machine.
 
-What the audit trail costs, and why it is not yet within the 80 % goal: every audited resolve appends its
-record to the journal before it is answered (one JSON line and one \`write\`: about 14 % of the request's
-CPU under perf, most of it the kernel's buffered write), and the journal's thread then chains it into the
-database (canonical form, SHA-256, a row in SQLite with its index: roughly 15 µs of CPU per record), at a
-lower priority but on the same two cores as the request threads and wrk. Reusing the encoded details of
-a resolution the resolver keeps for a second took the ratio from 56 % to 71 %. Next steps, in order of
-expected gain: write the journal through a shared memory map (no syscall per request; a kill -9 keeps the
-pages), or let one writer write what several request threads queued; make the indexer cheaper (bind text
-without copies, store the canonical record once instead of re-deriving it from columns); index from the
-journal file rather than an in-memory queue, so bursts longer than the 200 000-record queue do not slow
-requests down.
+What the audit trail costs, and why it is not yet within the 80 % goal: every audited resolve copies its
+record into the journal before it is answered (one JSON line into a memory-mapped file, no system call),
+and the journal's thread then chains it into the database (canonical form, SHA-256, a row in SQLite with
+its index: roughly 15 µs of CPU per record), at a lower priority but on the same two cores as the request
+threads and wrk. Under a 10 s burst the thread falls behind; once 200 000 records wait, requests wait for
+it, which is also what lengthens the audited p99. Steps so far: a database commit awaited by each request
+(32 %), the journal with a \`write\` per request (56 %), the encoded details of a resolution the resolver
+keeps reused for every request it answers (71 %), the journal memory-mapped (75 %). Next, in order of
+expected gain: a cheaper indexer (bind text without copies, store the canonical record once instead of
+re-deriving it from columns, fewer columns per row), and indexing from the journal file rather than an
+in-memory queue, so that a burst costs requests nothing until the disk, not memory, runs out.
 MD
 cat docs/benchmarks.md

@@ -4,15 +4,18 @@ import KeywardCrypto
 
 /// How audit records get from a request into the trail without a database commit per request.
 ///
-/// A request's records are appended to this server's journal file with one `write` before the request is
-/// answered: from then on they survive the process being killed (they are in the kernel's page cache; the
-/// database's own commits, SQLite with `synchronous=NORMAL`, give the same guarantee). A thread of the
+/// A request's records are copied into this server's journal file, mapped into memory (`MAP_SHARED`), before
+/// the request is answered: from then on they survive the process being killed (the pages belong to the
+/// kernel's page cache, which writes them to the file; the database's own commits, SQLite with
+/// `synchronous=NORMAL`, give the same guarantee). No system call per request; space is reserved with
+/// `posix_fallocate` before it is mapped, so a full disk is an error, never a SIGBUS. A thread of the
 /// journal then moves them into the trail in large group commits, off the request path: each commit chains
 /// the records (`appendAudit`) and records the journal position it reached in the same transaction. On
 /// start, records after that position are replayed; a record whose line was not completely written was
 /// never acknowledged, and is dropped. Once everything in the file is in the trail, the file is emptied.
 ///
-/// The file holds a header line with the journal's id, then one JSON line per record, numbered from 1.
+/// The file holds a header line with the journal's id, then one JSON line per record, numbered from 1,
+/// then zeros up to its reserved size.
 public final class AuditJournal: @unchecked Sendable {
     public let instance: String
     private let store: any Store
@@ -24,7 +27,12 @@ public final class AuditJournal: @unchecked Sendable {
 
     // Guarded by `appending` (taken before `indexing` when both are needed).
     private let appending = NSLock()
-    private var descriptor: Int32
+    private let descriptor: Int32
+    private var mapping: UnsafeMutableRawPointer
+    private var mappedSize: Int
+    /// Where the next record goes; the header ends at `headerSize`.
+    private var offset: Int
+    private let headerSize: Int
     private var appended: Int64
     private var failure: (any Error)?
 
@@ -48,56 +56,98 @@ public final class AuditJournal: @unchecked Sendable {
         } else {
             instance = Hex.encode(SecureRandom.bytes(8))
         }
-        var position = try store.auditJournalPosition(instance)
-        var replay: [AuditEntry] = []
+        let position = try store.auditJournalPosition(instance)
+        var replay: [(seq: Int64, entry: AuditEntry)] = []
         var last = position
         while let line = lines.next() {
-            // A torn last line is a record whose write never returned: it was not acknowledged.
+            // A torn line (a record whose copy never finished, so never acknowledged) and the zeros after the
+            // last record do not decode.
             guard let (seq, entry) = Self.decode(Data(line)) else { continue }
             last = max(last, seq)
-            if seq > position { replay.append(entry) }
+            if seq > position { replay.append((seq, entry)) }
         }
         var start = replay.startIndex
         while start < replay.endIndex {
             let end = min(replay.endIndex, start + maximumBatch)
-            position += Int64(end - start)
-            try store.appendAudit(Array(replay[start..<end]), journal: AuditJournalPosition(instance: instance, seq: position))
+            try store.appendAudit(replay[start..<end].map(\.entry), journal: AuditJournalPosition(instance: instance, seq: replay[end - 1].seq))
             start = end
         }
         if !replay.isEmpty { logger.info("replayed the audit journal into the trail", [("records", .int(Int64(replay.count)))]) }
         appended = max(last, position)
         indexed = appended
         // Everything in the file is in the trail now: start it afresh.
-        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)
+        descriptor = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw StorageFailure.unavailable("cannot open the audit journal \(path): \(String(cString: strerror(errno)))") }
-        try writeAll(Self.header(instance))
+        let header = Self.header(instance)
+        headerSize = header.count
+        let (pointer, size) = try Self.map(descriptor, size: Self.initialSize, path: path)
+        header.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: header.count) }
+        (mapping, mappedSize) = (pointer, size)
+        offset = header.count
         let thread = Thread { [self] in run() }
         thread.name = "keyward.audit"
         thread.start()
     }
 
-    deinit { close(descriptor) }
+    deinit {
+        munmap(mapping, mappedSize)
+        close(descriptor)
+    }
 
-    /// Writes `entries` to the journal; when it returns they are recorded (and will reach the trail).
+    static let initialSize = 16 << 20
+
+    /// Reserves `size` bytes of the file on disk and maps them.
+    private static func map(_ descriptor: Int32, size: Int, path: String) throws -> (UnsafeMutableRawPointer, Int) {
+        let reserved = posix_fallocate(descriptor, 0, off_t(size))
+        guard reserved == 0 else {
+            throw StorageFailure.unavailable("cannot reserve \(size) bytes for the audit journal \(path): \(String(cString: strerror(reserved)))")
+        }
+        guard let pointer = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0), pointer != MAP_FAILED else {
+            throw StorageFailure.unavailable("cannot map the audit journal \(path): \(String(cString: strerror(errno)))")
+        }
+        return (pointer, size)
+    }
+
+    /// Makes room for `needed` more bytes: a larger reservation, mapped anew. Called with `appending` held.
+    private func grow(toFit needed: Int) throws {
+        var size = mappedSize
+        while offset + needed > size { size *= 2 }
+        let (pointer, newSize) = try Self.map(descriptor, size: size, path: path)
+        munmap(mapping, mappedSize)
+        mapping = pointer
+        mappedSize = newSize
+    }
+
+    /// Copies `entries` into the journal; when it returns they are recorded (and will reach the trail).
     public func append(_ entries: [AuditEntry]) throws {
         guard !entries.isEmpty else { return }
+        // Everything but each record's number is written before taking the lock.
+        let bodies = entries.map { entry -> [UInt8] in
+            var body: [UInt8] = []
+            body.reserveCapacity(320 + entry.detailsJSON.count)
+            Self.encodeBody(entry, into: &body)
+            return body
+        }
         appending.lock()
         defer { appending.unlock() }
         if let failure { throw failure }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(512 * entries.count)
-        for (offset, entry) in entries.enumerated() {
-            Self.encode(seq: appended + Int64(offset) + 1, entry, into: &bytes)
-        }
-        do {
-            try writeAll(bytes)
-        } catch {
-            failure = error
-            throw error
+        var line: [UInt8] = []
+        for (index, body) in bodies.enumerated() {
+            line.removeAll(keepingCapacity: true)
+            line.append(contentsOf: body)
+            Self.encodeNumber(appended + Int64(index) + 1, into: &line)
+            if offset + line.count > mappedSize {
+                do { try grow(toFit: line.count) } catch {
+                    failure = error
+                    throw error
+                }
+            }
+            line.withUnsafeBytes { (mapping + offset).copyMemory(from: $0.baseAddress!, byteCount: line.count) }
+            offset += line.count
         }
         indexing.lock()
         while queue.count >= backlogLimit && !stopped { indexing.wait() }
-        for (offset, entry) in entries.enumerated() { queue.append((appended + Int64(offset) + 1, entry)) }
+        for (index, entry) in entries.enumerated() { queue.append((appended + Int64(index) + 1, entry)) }
         // The thread looks every few milliseconds anyway; waking it for each request would cost a context
         // switch per request. Only a large backlog calls it at once.
         if queue.count >= wakeAbove { indexing.signal() }
@@ -176,30 +226,18 @@ public final class AuditJournal: @unchecked Sendable {
         }
     }
 
-    /// Empties the file when everything in it is in the trail and it has grown large.
-    private func compactIfLarge() {
+    /// Empties the journal when everything in it is in the trail and it has grown large: zeros over the
+    /// records (they are in the trail), the next one at the start again. The reservation is kept.
+    func compactIfLarge() {
         appending.lock()
         defer { appending.unlock() }
-        guard lseek(descriptor, 0, SEEK_END) > compactAbove else { return }
+        guard offset > compactAbove else { return }
         indexing.lock()
         let caughtUp = indexed == appended
         indexing.unlock()
         guard caughtUp else { return }
-        if ftruncate(descriptor, 0) != 0 || (try? writeAll(Self.header(instance))) == nil {
-            logger.error("cannot empty the audit journal", [("path", .string(path)), ("error", .string(String(cString: strerror(errno))))])
-        }
-    }
-
-    private func writeAll(_ bytes: [UInt8]) throws {
-        var written = 0
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, bytes.count - written) }
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw StorageFailure.unavailable("cannot write the audit journal \(path): \(String(cString: strerror(errno)))")
-            }
-            written += result
-        }
+        (mapping + headerSize).initializeMemory(as: UInt8.self, repeating: 0, count: offset - headerSize)
+        offset = headerSize
     }
 
     // MARK: Lines
@@ -215,8 +253,9 @@ public final class AuditJournal: @unchecked Sendable {
         return id
     }
 
-    /// One record as a JSON line, written directly: this runs on the request path.
-    static func encode(seq: Int64, _ entry: AuditEntry, into out: inout [UInt8]) {
+    /// A record as a JSON line, written directly (this runs on the request path): everything but its number,
+    /// which `encodeNumber` adds last, under the journal's lock.
+    static func encodeBody(_ entry: AuditEntry, into out: inout [UInt8]) {
         func key(_ name: StaticString, first: Bool = false) {
             out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
             out.append(UInt8(ascii: "\""))
@@ -226,8 +265,7 @@ public final class AuditJournal: @unchecked Sendable {
         func integer(_ value: Int64?) {
             if let value { out.append(contentsOf: String(value).utf8) } else { out.append(contentsOf: "null".utf8) }
         }
-        key("n", first: true); integer(seq)
-        key("w"); integer(entry.workspaceID.rawValue)
+        key("w", first: true); integer(entry.workspaceID.rawValue)
         key("at"); JSONValue.writeString(Timestamp.format(entry.at), into: &out)
         key("t"); JSONValue.writeString(entry.actor.tokenID.rawValue, into: &out)
         key("r"); JSONValue.writeString(entry.actor.role.rawValue, into: &out)
@@ -238,11 +276,19 @@ public final class AuditJournal: @unchecked Sendable {
         key("s"); integer(entry.storeID?.rawValue)
         key("o"); JSONValue.writeString(entry.outcome, into: &out)
         key("d"); out.append(contentsOf: entry.detailsJSON)
+    }
+
+    static func encodeNumber(_ seq: Int64, into out: inout [UInt8]) {
+        out.append(contentsOf: ",\"n\":".utf8)
+        out.append(contentsOf: String(seq).utf8)
         out.append(contentsOf: "}\n".utf8)
     }
 
     /// A record line exactly as `append` writes it, for tests that build a journal by hand.
-    public static func encodeForTesting(seq: Int64, _ entry: AuditEntry, into out: inout [UInt8]) { encode(seq: seq, entry, into: &out) }
+    public static func encodeForTesting(seq: Int64, _ entry: AuditEntry, into out: inout [UInt8]) {
+        encodeBody(entry, into: &out)
+        encodeNumber(seq, into: &out)
+    }
 
     static func decode(_ line: Data) -> (Int64, AuditEntry)? {
         guard case .object(let o)? = try? JSONDecoder().decode(JSONValue.self, from: line),

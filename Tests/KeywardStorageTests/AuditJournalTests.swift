@@ -1,6 +1,6 @@
 import Foundation
 import KeywardCore
-import KeywardStorage
+@testable import KeywardStorage
 import KeywardTestSupport
 import Testing
 
@@ -37,6 +37,33 @@ import Testing
         let reopened = try AuditJournal(file: file, store: store, logger: logger)
         reopened.flush()
         #expect(try requests(store).count == 32 && reopened.instance == journal.instance)
+        reopened.stop()
+    }
+
+    @Test func aJournalThatGrewIsEmptiedOnceItIsInTheTrailAndKeepsWorking() throws {
+        let (store, cleanup) = try StoreEngine.sqlite.open()
+        defer { cleanup() }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let journal = try AuditJournal(file: file, store: store, logger: logger)
+        // Past the 16 MiB first reservation (the file grows) and the 8 MiB compaction threshold.
+        let padding = String(repeating: "x", count: 700)
+        for batch in 0..<40 {
+            try journal.append((0..<500).map { n in
+                AuditEntry(workspaceID: WorkspaceID(3), actor: Actor(tokenID: TokenID(rawValue: "00000000000000c3")!, role: .runtime, requestID: "b\(batch)-\(n)"),
+                           action: .connectionResolved, details: ["padding": .string(padding)])
+            })
+        }
+        journal.flush()
+        #expect(try Data(contentsOf: file).count > AuditJournal.initialSize)
+        journal.compactIfLarge()
+        let lines = try Data(contentsOf: file).split(separator: 0x0a).filter { $0.first != 0 }
+        #expect(lines.count == 1, "only the header is left")
+        try journal.append([entry(1)])
+        journal.stop()
+        let reopened = try AuditJournal(file: file, store: store, logger: logger)
+        reopened.flush()
+        #expect(try store.verifyAudit(in: WorkspaceID(3), exported: nil).records == 20_001)
         reopened.stop()
     }
 
