@@ -34,7 +34,6 @@ public final class AuditJournal: @unchecked Sendable {
     private var offset: Int
     private let headerSize: Int
     private var appended: Int64
-    private var failure: (any Error)?
 
     // Guarded by `indexing`.
     private let indexing = NSCondition()
@@ -130,21 +129,16 @@ public final class AuditJournal: @unchecked Sendable {
         }
         appending.lock()
         defer { appending.unlock() }
-        if let failure { throw failure }
-        var line: [UInt8] = []
+        var lines: [UInt8] = []
+        lines.reserveCapacity(bodies.reduce(0) { $0 + $1.count + 24 })
         for (index, body) in bodies.enumerated() {
-            line.removeAll(keepingCapacity: true)
-            line.append(contentsOf: body)
-            Self.encodeNumber(appended + Int64(index) + 1, into: &line)
-            if offset + line.count > mappedSize {
-                do { try grow(toFit: line.count) } catch {
-                    failure = error
-                    throw error
-                }
-            }
-            line.withUnsafeBytes { (mapping + offset).copyMemory(from: $0.baseAddress!, byteCount: line.count) }
-            offset += line.count
+            lines.append(contentsOf: body)
+            Self.encodeNumber(appended + Int64(index) + 1, into: &lines)
         }
+        // Room for all of them first: a request's records are in the journal together or not at all.
+        if offset + lines.count > mappedSize { try grow(toFit: lines.count) }
+        lines.withUnsafeBytes { (mapping + offset).copyMemory(from: $0.baseAddress!, byteCount: lines.count) }
+        offset += lines.count
         indexing.lock()
         while queue.count >= backlogLimit && !stopped { indexing.wait() }
         for (index, entry) in entries.enumerated() { queue.append((appended + Int64(index) + 1, entry)) }
