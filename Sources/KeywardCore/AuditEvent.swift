@@ -94,31 +94,21 @@ public struct AuditEvent: Sendable, Equatable, Codable {
 
     /// The same, with the details and the time already written (the writer stores both as they are here).
     public func canonical(details encodedDetails: [UInt8], at formattedTime: String) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(512)
-        func key(_ name: String, first: Bool = false) {
-            out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
-            JSONValue.writeString(name, into: &out)
-            out.append(UInt8(ascii: ":"))
-        }
-        func integer(_ value: Int64?) {
-            if let value { out.append(contentsOf: String(value).utf8) } else { out.append(contentsOf: "null".utf8) }
-        }
-        key("action", first: true); JSONValue.writeString(action.rawValue, into: &out)
-        key("actor_role"); JSONValue.writeString(actorRole.rawValue, into: &out)
-        key("actor_token_id"); JSONValue.writeString(actorTokenID.rawValue, into: &out)
-        key("at"); JSONValue.writeString(formattedTime, into: &out)
-        key("connection_id"); integer(connectionID?.rawValue)
-        key("details"); out.append(contentsOf: encodedDetails)
-        key("outcome"); JSONValue.writeString(outcome, into: &out)
-        key("prev_hash"); JSONValue.writeString(prevHash, into: &out)
-        key("project_id"); integer(projectID?.rawValue)
-        key("request_id"); JSONValue.writeString(requestID, into: &out)
-        key("seq"); integer(seq)
-        key("store_id"); integer(storeID?.rawValue)
-        key("workspace_id"); integer(workspaceID.rawValue)
-        out.append(UInt8(ascii: "}"))
-        return out
+        var record = JSONObjectWriter(capacity: 512)
+        record.string("action", action.rawValue)
+        record.string("actor_role", actorRole.rawValue)
+        record.string("actor_token_id", actorTokenID.rawValue)
+        record.string("at", formattedTime)
+        record.integer("connection_id", connectionID?.rawValue)
+        record.json("details", encodedDetails)
+        record.string("outcome", outcome)
+        record.string("prev_hash", prevHash)
+        record.integer("project_id", projectID?.rawValue)
+        record.string("request_id", requestID)
+        record.integer("seq", seq)
+        record.integer("store_id", storeID?.rawValue)
+        record.integer("workspace_id", workspaceID.rawValue)
+        return record.closed()
     }
 }
 

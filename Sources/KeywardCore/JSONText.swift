@@ -62,3 +62,48 @@ extension JSONValue {
         out.append(UInt8(ascii: "\""))
     }
 }
+
+/// A JSON object written member by member, in the order given, for the few places that write one per
+/// request or per record (a resolve's answer, an audit record's hashed form, its journal line) and know
+/// their keys. Give the keys sorted where the bytes must be canonical. `bytes` is the object so far,
+/// without its closing brace: `closed()` adds it.
+public struct JSONObjectWriter {
+    public private(set) var bytes: [UInt8] = []
+
+    public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+
+    private mutating func key(_ name: String) {
+        bytes.append(bytes.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
+        JSONValue.writeString(name, into: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    public mutating func string(_ name: String, _ value: String) {
+        key(name)
+        JSONValue.writeString(value, into: &bytes)
+    }
+
+    /// `null` when `value` is nil.
+    public mutating func integer(_ name: String, _ value: Int64?) {
+        key(name)
+        bytes.append(contentsOf: value.map { String($0) }?.utf8 ?? "null".utf8)
+    }
+
+    public mutating func bool(_ name: String, _ value: Bool) {
+        key(name)
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    public mutating func value(_ name: String, _ value: JSONValue) {
+        key(name)
+        value.write(into: &bytes)
+    }
+
+    /// A member whose value is already JSON.
+    public mutating func json(_ name: String, _ encoded: [UInt8]) {
+        key(name)
+        bytes.append(contentsOf: encoded)
+    }
+
+    public func closed() -> [UInt8] { bytes.isEmpty ? Array("{}".utf8) : bytes + [UInt8(ascii: "}")] }
+}

@@ -51,7 +51,7 @@ public enum HMACSHA256 {
 }
 
 public enum Hex {
-    /// Lower-case hex of a digest, written straight into the string (the audit journal makes one per record).
+    /// Lower-case hex, written straight into the string (the audit journal makes one per record).
     public static func encode(_ bytes: [UInt8]) -> String {
         String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
             for (index, byte) in bytes.enumerated() {
@@ -63,15 +63,7 @@ public enum Hex {
         }
     }
 
-    public static func encode<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public static func encode<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String { encode(Array(bytes)) }
 
     public static func decode(_ text: String) -> [UInt8]? {
         let chars = Array(text.utf8)

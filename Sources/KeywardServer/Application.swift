@@ -21,8 +21,6 @@ public final class Application: HTTPResponder {
     /// Requests by status class, looked up once: counted on every request.
     private let statusClasses: [Counter]
 
-    /// Where requests' records go before they are answered; it moves them into the trail in group commits.
-    let auditJournal: AuditJournal
     /// Whether secret access (resolve, test, check) is recorded; settings changes, token changes and
     /// sign-ins always are.
     let auditsAccess: Bool
@@ -35,7 +33,7 @@ public final class Application: HTTPResponder {
     /// previous run left in it.
     public init(store: any Store, logger: Logger, aws: AWSPlatform, backends: [any SecretsBackend], cache: SecretCache = SecretCache(),
                 metricsToken: String? = nil, auditAccess: Bool = true, auditHeadKeys: [[UInt8]] = [], auditJournal: URL) throws {
-        self.auditJournal = try AuditJournal(file: auditJournal, store: store, logger: logger)
+        let journal = try AuditJournal(file: auditJournal, store: store, logger: logger)
         auditsAccess = auditAccess
         let metrics = self.metrics
         statusClasses = ["1xx", "2xx", "3xx", "4xx", "5xx"].map { metrics.requests.counter($0) }
@@ -44,12 +42,15 @@ public final class Application: HTTPResponder {
                             aws: aws, builtin: backends.lazy.compactMap { $0 as? BuiltinSecretsBackend }.first,
                             encodedResolutions: ReadCache(ttl: 1, changes: changes),
                             auditSigner: AuditHeadSigner(keys: auditHeadKeys.isEmpty ? [SecureRandom.bytes(32)] : auditHeadKeys),
-                            auditJournal: self.auditJournal)
+                            auditJournal: journal)
         authorizer = Authorizer(store: store, changes: changes, metricsToken: metricsToken)
         router = Routes.all()
     }
 
     let console = Console()
+
+    /// Where requests' records go before they are answered; it moves them into the trail in group commits.
+    var auditJournal: AuditJournal { services.auditJournal }
 
     deinit { auditJournal.stop() }
 
@@ -108,12 +109,13 @@ public final class Application: HTTPResponder {
                 return response
             case .found(let route, let parameters, _):
                 if !mayWait && route.waits == .always { return nil }
-                // A change writes its own audit record in its transaction: what was recorded before it goes
-                // into the chain first, so the chain keeps the order things happened in.
-                if route.changesState { auditJournal.flush() }
                 // Whatever the answer, a route that may change state empties the read caches after it ran.
                 defer { if route.changesState { changes.bump() } }
                 let (principal, target) = try authorizer.authorize(route.access, request, parameters)
+                // A change writes its own audit record in its transaction: what was recorded before it goes
+                // into the chain first, so the chain keeps the order things happened in. Only once the caller
+                // is authorized: an anonymous request must not make the event loop wait.
+                if route.changesState { auditJournal.flush() }
                 var context = RequestContext(request: request, parameters: parameters, principal: principal,
                                              target: target, services: services)
                 context.mayWait = mayWait

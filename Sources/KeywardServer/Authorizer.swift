@@ -45,7 +45,7 @@ struct Authorizer: Sendable {
         if case .metricsScrape = access.target {
             guard let expected = metricsToken else { return (nil, AuthorizedTarget()) }
             guard let presented = request.header("authorization").flatMap(Authenticator.bearerToken),
-                  ConstantTime.equals(Array(presented.utf8), expected) else {
+                  ConstantTime.equals(presented.utf8, expected) else {
                 throw KeywardError(.unauthenticated, code: "invalid_token", title: "Authentication required",
                                    detail: "/metrics needs the scrape token this server was started with.",
                                    hint: "Send Authorization: Bearer <the KEYWARD_METRICS_TOKEN value>.")

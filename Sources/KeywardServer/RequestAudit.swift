@@ -21,15 +21,16 @@ extension RequestContext {
     /// A record of this request, by its caller, in its workspace's chain (the platform's when it has none).
     func auditEntry(_ action: AuditAction, workspace: WorkspaceID? = nil, project: ProjectID? = nil, connection: ConnectionID? = nil,
                     store: StoreID? = nil, outcome: String = "success", details: [String: JSONValue] = [:]) throws -> AuditEntry {
-        AuditEntry(workspaceID: workspace ?? target.workspaceID ?? .platform, actor: try actor(), action: action,
-                   projectID: project ?? target.projectID, connectionID: connection ?? target.connectionID, storeID: store,
-                   outcome: outcome, details: details)
+        try auditEntry(action, workspace: workspace, project: project, connection: connection, store: store, outcome: outcome,
+                       detailsJSON: JSONValue.object(details).jsonBytes)
     }
 
     /// The same, with the details already written as canonical JSON.
-    func auditEntry(_ action: AuditAction, detailsJSON: [UInt8]) throws -> AuditEntry {
-        AuditEntry(workspaceID: target.workspaceID ?? .platform, actor: try actor(), action: action, projectID: target.projectID,
-                   connectionID: target.connectionID, detailsJSON: detailsJSON)
+    func auditEntry(_ action: AuditAction, workspace: WorkspaceID? = nil, project: ProjectID? = nil, connection: ConnectionID? = nil,
+                    store: StoreID? = nil, outcome: String = "success", detailsJSON: [UInt8]) throws -> AuditEntry {
+        AuditEntry(workspaceID: workspace ?? target.workspaceID ?? .platform, actor: try actor(), action: action,
+                   projectID: project ?? target.projectID, connectionID: connection ?? target.connectionID, storeID: store,
+                   outcome: outcome, detailsJSON: detailsJSON)
     }
 
     /// What a secret access reports about its references: names, stores, cache outcome, version. Never values.

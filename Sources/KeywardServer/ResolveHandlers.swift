@@ -60,47 +60,28 @@ enum ResolveHandlers {
     /// Foundation's encoder (or even building a JSONValue) would cost more than everything else.
     static func body(_ resolved: ResolvedConnection) -> [UInt8] {
         let connection = resolved.connection
-        var out: [UInt8] = []
-        out.reserveCapacity(512)
-        func key(_ name: String, first: Bool = false) {
-            out.append(contentsOf: first ? "{\"".utf8 : ",\"".utf8)
-            out.append(contentsOf: name.utf8)
-            out.append(contentsOf: "\":".utf8)
-        }
-        key("fields", first: true)
-        JSONValue.object(resolved.fields).write(into: &out)
-        key("id")
-        out.append(contentsOf: String(connection.id.rawValue).utf8)
-        key("name")
-        JSONValue.writeString(connection.name, into: &out)
-        key("project_id")
-        out.append(contentsOf: String(connection.projectID.rawValue).utf8)
-        key("references")
-        out.append(UInt8(ascii: "["))
+        var references: [UInt8] = [UInt8(ascii: "[")]
         for (index, reference) in resolved.references.enumerated() {
-            out.append(contentsOf: index == 0 ? "{\"cache\":\"".utf8 : ",{\"cache\":\"".utf8)
-            out.append(contentsOf: reference.cache.rawValue.utf8)
-            out.append(contentsOf: "\",\"field\":".utf8)
-            JSONValue.writeString(reference.field, into: &out)
-            out.append(contentsOf: ",\"reference\":".utf8)
-            JSONValue.writeString(reference.reference, into: &out)
-            out.append(contentsOf: ",\"store_id\":".utf8)
-            out.append(contentsOf: String(reference.store.rawValue).utf8)
-            if let version = reference.versionID {
-                out.append(contentsOf: ",\"version_id\":".utf8)
-                JSONValue.writeString(version, into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
+            if index > 0 { references.append(UInt8(ascii: ",")) }
+            var item = JSONObjectWriter(capacity: 128)
+            item.string("cache", reference.cache.rawValue)
+            item.string("field", reference.field)
+            item.string("reference", reference.reference)
+            item.integer("store_id", reference.store.rawValue)
+            if let version = reference.versionID { item.string("version_id", version) }
+            references.append(contentsOf: item.closed())
         }
-        out.append(UInt8(ascii: "]"))
-        key("stale")
-        out.append(contentsOf: (resolved.stale ? "true" : "false").utf8)
-        key("type")
-        JSONValue.writeString(connection.type.rawValue, into: &out)
-        key("workspace_id")
-        out.append(contentsOf: String(connection.workspaceID.rawValue).utf8)
-        out.append(UInt8(ascii: "}"))
-        return out
+        references.append(UInt8(ascii: "]"))
+        var out = JSONObjectWriter(capacity: 512)
+        out.value("fields", .object(resolved.fields))
+        out.integer("id", connection.id.rawValue)
+        out.string("name", connection.name)
+        out.integer("project_id", connection.projectID.rawValue)
+        out.json("references", references)
+        out.bool("stale", resolved.stale)
+        out.string("type", connection.type.rawValue)
+        out.integer("workspace_id", connection.workspaceID.rawValue)
+        return out.closed()
     }
 
     /// Resolves the connection exactly as `resolve` does, then runs its type's test against the real system.

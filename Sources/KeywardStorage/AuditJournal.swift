@@ -49,7 +49,9 @@ public final class AuditJournal: @unchecked Sendable {
         self.logger = logger
         path = file.path
         let existing = FileManager.default.fileExists(atPath: path) ? try Data(contentsOf: file) : Data()
-        var lines = existing.split(separator: 0x0a, omittingEmptySubsequences: true).makeIterator()
+        // Records end where the zeros of the reservation begin (a compaction zeroes what it empties).
+        let used = existing.prefix(upTo: existing.firstIndex(of: 0) ?? existing.endIndex)
+        var lines = used.split(separator: 0x0a, omittingEmptySubsequences: true).makeIterator()
         if let header = lines.next(), let id = Self.instance(inHeader: Data(header)) {
             instance = id
         } else {
@@ -59,8 +61,7 @@ public final class AuditJournal: @unchecked Sendable {
         var replay: [(seq: Int64, entry: AuditEntry)] = []
         var last = position
         while let line = lines.next() {
-            // A torn line (a record whose copy never finished, so never acknowledged) and the zeros after the
-            // last record do not decode.
+            // A torn line (a record whose copy never finished, so never acknowledged) does not decode.
             guard let (seq, entry) = Self.decode(Data(line)) else { continue }
             last = max(last, seq)
             if seq > position { replay.append((seq, entry)) }
@@ -123,7 +124,6 @@ public final class AuditJournal: @unchecked Sendable {
         // Everything but each record's number is written before taking the lock.
         let bodies = entries.map { entry -> [UInt8] in
             var body: [UInt8] = []
-            body.reserveCapacity(320 + entry.detailsJSON.count)
             Self.encodeBody(entry, into: &body)
             return body
         }
@@ -250,26 +250,19 @@ public final class AuditJournal: @unchecked Sendable {
     /// A record as a JSON line, written directly (this runs on the request path): everything but its number,
     /// which `encodeNumber` adds last, under the journal's lock.
     static func encodeBody(_ entry: AuditEntry, into out: inout [UInt8]) {
-        func key(_ name: StaticString, first: Bool = false) {
-            out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
-            out.append(UInt8(ascii: "\""))
-            name.withUTF8Buffer { out.append(contentsOf: $0) }
-            out.append(contentsOf: "\":".utf8)
-        }
-        func integer(_ value: Int64?) {
-            if let value { out.append(contentsOf: String(value).utf8) } else { out.append(contentsOf: "null".utf8) }
-        }
-        key("w", first: true); integer(entry.workspaceID.rawValue)
-        key("at"); JSONValue.writeString(Timestamp.format(entry.at), into: &out)
-        key("t"); JSONValue.writeString(entry.actor.tokenID.rawValue, into: &out)
-        key("r"); JSONValue.writeString(entry.actor.role.rawValue, into: &out)
-        key("q"); JSONValue.writeString(entry.actor.requestID, into: &out)
-        key("a"); JSONValue.writeString(entry.action.rawValue, into: &out)
-        key("p"); integer(entry.projectID?.rawValue)
-        key("c"); integer(entry.connectionID?.rawValue)
-        key("s"); integer(entry.storeID?.rawValue)
-        key("o"); JSONValue.writeString(entry.outcome, into: &out)
-        key("d"); out.append(contentsOf: entry.detailsJSON)
+        var record = JSONObjectWriter(capacity: 320 + entry.detailsJSON.count)
+        record.integer("w", entry.workspaceID.rawValue)
+        record.string("at", Timestamp.format(entry.at))
+        record.string("t", entry.actor.tokenID.rawValue)
+        record.string("r", entry.actor.role.rawValue)
+        record.string("q", entry.actor.requestID)
+        record.string("a", entry.action.rawValue)
+        record.integer("p", entry.projectID?.rawValue)
+        record.integer("c", entry.connectionID?.rawValue)
+        record.integer("s", entry.storeID?.rawValue)
+        record.string("o", entry.outcome)
+        record.json("d", entry.detailsJSON)
+        out.append(contentsOf: record.bytes)
     }
 
     static func encodeNumber(_ seq: Int64, into out: inout [UInt8]) {

@@ -159,8 +159,11 @@ public enum Migrations {
         Migration(version: 4, name: "audit trail: hash chain per workspace, chain heads and anchors") { _ in
             [
                 // Records written before this step get their chain fields when the store opens (SQLStore.init);
-                // until then they are NULL, which the unique index allows any number of.
+                // until then they are NULL, which the unique index allows any number of. The one row of
+                // audit_unchained says that is still to do, so opening a store never has to scan the trail.
                 "ALTER TABLE audit_events ADD COLUMN seq BIGINT",
+                "CREATE TABLE audit_unchained (pending BIGINT NOT NULL)",
+                "INSERT INTO audit_unchained (pending) VALUES (1)",
                 "ALTER TABLE audit_events ADD COLUMN prev_hash TEXT",
                 "ALTER TABLE audit_events ADD COLUMN hash TEXT",
                 // The trail is listed and verified in chain order; one index serves both, and every record

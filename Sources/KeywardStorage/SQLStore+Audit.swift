@@ -198,9 +198,13 @@ extension SQLStore {
     }
 
     /// Gives records written before the chain existed (schema version 3 and earlier) their place in it, in
-    /// id order. Runs when the store opens; does nothing once every record is chained.
+    /// id order, once: when the store opens after migration 4, which left a row in audit_unchained; the row
+    /// goes in the same transaction.
     func chainLegacyAuditRecords() throws {
+        guard try run({ try $0.queryOne("SELECT pending FROM audit_unchained", []) }) != nil else { return }
         try write { connection in
+            guard try connection.queryOne("SELECT pending FROM audit_unchained\(connection.dialect.forUpdate)", []) != nil else { return }
+            try connection.query("DELETE FROM audit_unchained", [])
             let rows = try connection.query("\(Self.auditColumns) WHERE seq IS NULL ORDER BY id", [])
             guard !rows.isEmpty else { return }
             let events = try rows.map(Self.decodeAudit)

@@ -9,12 +9,6 @@ import Testing
 
 /// The breaker in front of each store's secrets manager, with a scripted backend and a hand-moved clock.
 @Suite struct CircuitBreakerTests {
-    final class Clock: Sendable {
-        let now = Mutex(Date(timeIntervalSince1970: 1_000_000))
-        func advance(_ seconds: TimeInterval) { now.withLock { $0 += seconds } }
-        func read() -> Date { now.withLock { $0 } }
-    }
-
     /// Fails with `failure` while it is set, and counts its calls.
     final class ScriptedBackend: SecretsBackend {
         let provider = SecretsProvider.builtin
@@ -40,7 +34,7 @@ import Testing
     @Test func repeatedTransientFailuresOpenTheCircuitThenOneTrialDecides() throws {
         let (sqlStore, cleanup) = try StoreEngine.sqlite.open()
         defer { cleanup() }
-        let clock = Clock()
+        let clock = ManualClock()
         let backend = ScriptedBackend()
         let resolver = Resolver(store: sqlStore, backends: [backend], cache: SecretCache(clock: { clock.read() }),
                                 breaker: CircuitBreaker(clock: { clock.read() }))

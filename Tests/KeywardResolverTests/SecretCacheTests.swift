@@ -7,13 +7,7 @@ import Testing
 
 /// The cache's rules, with a hand-moved clock: nothing here depends on timing.
 @Suite struct SecretCacheTests {
-    final class Clock: Sendable {
-        let now = Mutex(Date(timeIntervalSince1970: 1_000_000))
-        func advance(_ seconds: TimeInterval) { now.withLock { $0 += seconds } }
-        func read() -> Date { now.withLock { $0 } }
-    }
-
-    let clock = Clock()
+    let clock = ManualClock()
     var cache: SecretCache {
         let clock = self.clock
         return SecretCache(clock: { clock.read() }, random: { 0.5 })

@@ -1,6 +1,6 @@
 import Foundation
 import KeywardCore
-import KeywardStorage
+@testable import KeywardStorage
 import KeywardTestSupport
 import Testing
 
@@ -160,6 +160,31 @@ import Testing
         // Tampering with what is kept is still found.
         try f.raw.query("UPDATE audit_events SET outcome = 'x' WHERE workspace_id = 7 AND seq = 5", [])
         #expect(try f.verify().problem?.seq == 5)
+    }
+
+    @Test(arguments: StoreEngine.available)
+    func recordsFromBeforeTheChainAreChainedOnceAfterTheMigration(_ engine: StoreEngine) throws {
+        let f = try Fixture(engine)
+        defer { f.cleanup() }
+        // A record as schema version 3 wrote it: no position, no hashes.
+        func legacy(_ request: String) throws {
+            try f.raw.query("""
+                INSERT INTO audit_events (workspace_id, at, actor_token_id, actor_role, action, outcome, details, request_id)
+                VALUES (7, '2026-01-01T00:00:00.000Z', '00000000000000a1', 'workspace_admin', 'secrets.scope.switch', 'success', '{}', ?)
+                """, [.text(request)])
+        }
+        try legacy("old-1")
+        try legacy("old-2")
+        // The store opened after migration 4 has already done it: only the migration's marker asks for it.
+        try f.store.chainLegacyAuditRecords()
+        #expect(try f.verify().records == 0)
+        try f.raw.query("INSERT INTO audit_unchained (pending) VALUES (1)", [])
+        try f.store.chainLegacyAuditRecords()
+        #expect(try f.verify().ok && f.verify().records == 2)
+        #expect(try f.store.listAudit(in: Self.ws, AuditFilter(), PageRequest(limit: 10)).items.map(\.requestID) == ["old-1", "old-2"])
+        #expect(try f.raw.queryOne("SELECT pending FROM audit_unchained", []) == nil)
+        try f.store.chainLegacyAuditRecords()
+        #expect(try f.verify().records == 2)
     }
 
     @Test(arguments: StoreEngine.available)
