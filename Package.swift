@@ -30,7 +30,7 @@ let package = Package(
         .executableTarget(name: "keyward", dependencies: ["KeywardCore", "KeywardStorage", "KeywardHTTP", "KeywardProviders", "KeywardServer"]),
 
         // make bench: the in-process cost of a cache hit (bench/run.sh measures the HTTP side).
-        .executableTarget(name: "keyward-microbench", dependencies: ["KeywardCore", "KeywardProviders", "KeywardResolver"], path: "bench/Microbench"),
+        .executableTarget(name: "keyward-microbench", dependencies: ["KeywardCore", "KeywardProviders", "KeywardResolver", "KeywardStorage"], path: "bench/Microbench"),
 
         .testTarget(name: "KeywardCoreTests", dependencies: ["KeywardCore"]),
         .testTarget(name: "KeywardCryptoTests", dependencies: ["KeywardCrypto"]),

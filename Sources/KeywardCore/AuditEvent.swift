@@ -89,43 +89,85 @@ public struct AuditEvent: Sendable, Equatable, Codable {
 
     /// The bytes its hash covers: every field but `id` and `hash`, as JSON with sorted keys, integers as
     /// integers and the time as stored. Built from the same values the API shows, so any edit of a shown
-    /// field changes it. Written directly (the audit journal builds one per record).
-    public var canonical: [UInt8] { canonical(details: JSONValue.object(details).jsonBytes, at: Timestamp.format(at)) }
+    /// field changes it.
+    public var canonical: [UInt8] {
+        let form = AuditCanonicalForm(action: action, actorRole: actorRole, actorTokenID: actorTokenID, at: Timestamp.format(at),
+                                      connectionID: connectionID, details: JSONValue.object(details).jsonBytes, outcome: outcome,
+                                      projectID: projectID, requestID: requestID, storeID: storeID, workspaceID: workspaceID)
+        var out: [UInt8] = []
+        form.write(seq: seq, prevHash: prevHash, into: &out)
+        return out
+    }
+}
 
-    /// The same, with the details and the time already written (the writer stores both as they are here).
-    public func canonical(details encodedDetails: [UInt8], at formattedTime: String) -> [UInt8] {
-        var record = JSONObjectWriter(capacity: 512)
+/// An audit record's canonical form written once, when the record is made, without the two fields its chain
+/// gives it later (`prev_hash` and `seq`), and the places where they go. Chaining a record then only splices
+/// them in; the same bytes are the record's line in the audit journal.
+public struct AuditCanonicalForm: Sendable, Equatable {
+    /// The record as a JSON object with sorted keys, without `prev_hash` and `seq`.
+    public let bytes: [UInt8]
+    /// Where `"prev_hash":…,` and `"seq":…,` go (both keys sort between others).
+    private let prevHashAt: Int
+    private let seqAt: Int
+
+    public init(action: AuditAction, actorRole: Role, actorTokenID: TokenID, at: String, connectionID: ConnectionID?, details: [UInt8],
+                outcome: String, projectID: ProjectID?, requestID: String, storeID: StoreID?, workspaceID: WorkspaceID) {
+        var record = JSONObjectWriter(capacity: 384 + details.count)
         record.string("action", action.rawValue)
         record.string("actor_role", actorRole.rawValue)
         record.string("actor_token_id", actorTokenID.rawValue)
-        record.string("at", formattedTime)
+        record.string("at", at)
         record.integer("connection_id", connectionID?.rawValue)
-        record.json("details", encodedDetails)
+        record.json("details", details)
         record.string("outcome", outcome)
-        record.string("prev_hash", prevHash)
+        prevHashAt = record.bytes.count + 1
         record.integer("project_id", projectID?.rawValue)
         record.string("request_id", requestID)
-        record.integer("seq", seq)
+        seqAt = record.bytes.count + 1
         record.integer("store_id", storeID?.rawValue)
         record.integer("workspace_id", workspaceID.rawValue)
-        return record.closed()
+        bytes = record.closed()
+    }
+
+    private static let prevHashKey = Array(#""prev_hash":""#.utf8)
+    private static let seqKey = Array(#""seq":"#.utf8)
+
+    /// Appends the canonical form of the record at `seq` after `prevHash` to `out`.
+    public func write(seq: Int64, prevHash: String, into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + bytes.count + prevHash.utf8.count + 40)
+        bytes.withUnsafeBufferPointer { bytes in
+            out.append(contentsOf: bytes[..<prevHashAt])
+            out.append(contentsOf: Self.prevHashKey)
+            out.append(contentsOf: prevHash.utf8)
+            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ",")])
+            out.append(contentsOf: bytes[prevHashAt..<seqAt])
+            out.append(contentsOf: Self.seqKey)
+            out.append(contentsOf: String(seq).utf8)
+            out.append(UInt8(ascii: ","))
+            out.append(contentsOf: bytes[seqAt...])
+        }
     }
 }
 
 /// A record to append: the chain fields are assigned by the store, in commit order.
 public struct AuditEntry: Sendable, Equatable {
     /// The chain it goes to: a workspace's, or `WorkspaceID.platform` for what belongs to none.
-    public var workspaceID: WorkspaceID
-    public var at: Date
-    public var actor: Actor
-    public var action: AuditAction
-    public var projectID: ProjectID?
-    public var connectionID: ConnectionID?
-    public var storeID: StoreID?
-    public var outcome: String
+    public let workspaceID: WorkspaceID
+    public let at: Date
+    public let actor: Actor
+    public let action: AuditAction
+    public let projectID: ProjectID?
+    public let connectionID: ConnectionID?
+    public let storeID: StoreID?
+    public let outcome: String
     /// The details as canonical JSON (`JSONValue`'s writer: sorted keys), written once when the entry is
-    /// made: the journal line, the hashed form and the stored column all take these bytes as they are.
-    public var detailsJSON: [UInt8]
+    /// made: the stored column takes these bytes as they are.
+    public let detailsJSON: [UInt8]
+    /// The time as stored and hashed.
+    public let formattedTime: String
+    /// Its canonical form, written when the entry is made (on the request path, where the journal needs it
+    /// anyway), so that chaining it costs a splice instead of an encoding.
+    public let canonicalForm: AuditCanonicalForm
 
     public init(workspaceID: WorkspaceID, at: Date = Timestamp.now(), actor: Actor, action: AuditAction, projectID: ProjectID? = nil,
                 connectionID: ConnectionID? = nil, storeID: StoreID? = nil, outcome: String = "success", details: [String: JSONValue] = [:]) {
@@ -146,17 +188,10 @@ public struct AuditEntry: Sendable, Equatable {
         self.storeID = storeID
         self.outcome = outcome
         self.detailsJSON = detailsJSON
-    }
-
-    /// The record it becomes at `seq` after `prevHash`, and its hashed form (the details as written).
-    public func event(seq: Int64, prevHash: String) -> (event: AuditEvent, canonical: [UInt8], at: String) {
-        var event = AuditEvent(id: 0, workspaceID: workspaceID, at: at, actorTokenID: actor.tokenID, actorRole: actor.role, action: action,
-                               projectID: projectID, connectionID: connectionID, storeID: storeID, outcome: outcome, details: [:],
-                               requestID: actor.requestID)
-        event.seq = seq
-        event.prevHash = prevHash
-        let time = Timestamp.format(at)
-        return (event, event.canonical(details: detailsJSON, at: time), time)
+        formattedTime = Timestamp.format(at)
+        canonicalForm = AuditCanonicalForm(action: action, actorRole: actor.role, actorTokenID: actor.tokenID, at: formattedTime,
+                                           connectionID: connectionID, details: detailsJSON, outcome: outcome, projectID: projectID,
+                                           requestID: actor.requestID, storeID: storeID, workspaceID: workspaceID)
     }
 }
 

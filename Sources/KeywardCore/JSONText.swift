@@ -39,14 +39,25 @@ extension JSONValue {
     }
 
     public static func writeString(_ text: String, into out: inout [UInt8]) {
+        // Native strings are contiguous UTF-8: scan and copy them through a pointer (this runs for every
+        // string of every resolve answer, journal line and hashed audit record).
+        var text = text
+        text.withUTF8 { writeString($0, into: &out) }
+    }
+
+    private static func needsEscaping(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    }
+
+    static func writeString<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         // Most strings need no escaping: copy them whole.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out.append(contentsOf: text.utf8)
+        if !bytes.contains(where: needsEscaping) {
+            out.append(contentsOf: bytes)
             out.append(UInt8(ascii: "\""))
             return
         }
-        for byte in text.utf8 {
+        for byte in bytes {
             switch byte {
             case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
             case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
@@ -65,45 +76,50 @@ extension JSONValue {
 
 /// A JSON object written member by member, in the order given, for the few places that write one per
 /// request or per record (a resolve's answer, an audit record's hashed form, its journal line) and know
-/// their keys. Give the keys sorted where the bytes must be canonical. `bytes` is the object so far,
-/// without its closing brace: `closed()` adds it.
+/// their keys. Keys are literals that need no escaping; give them sorted where the bytes must be canonical.
+/// `bytes` is the object so far, without its closing brace: `closed()` adds it.
 public struct JSONObjectWriter {
     public private(set) var bytes: [UInt8] = []
 
     public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
 
-    private mutating func key(_ name: String) {
+    private mutating func key(_ name: StaticString) {
         bytes.append(bytes.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
-        JSONValue.writeString(name, into: &bytes)
-        bytes.append(UInt8(ascii: ":"))
+        bytes.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
     }
 
-    public mutating func string(_ name: String, _ value: String) {
+    public mutating func string(_ name: StaticString, _ value: String) {
         key(name)
         JSONValue.writeString(value, into: &bytes)
     }
 
     /// `null` when `value` is nil.
-    public mutating func integer(_ name: String, _ value: Int64?) {
+    public mutating func integer(_ name: StaticString, _ value: Int64?) {
         key(name)
         bytes.append(contentsOf: value.map { String($0) }?.utf8 ?? "null".utf8)
     }
 
-    public mutating func bool(_ name: String, _ value: Bool) {
+    public mutating func bool(_ name: StaticString, _ value: Bool) {
         key(name)
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
-    public mutating func value(_ name: String, _ value: JSONValue) {
+    public mutating func value(_ name: StaticString, _ value: JSONValue) {
         key(name)
         value.write(into: &bytes)
     }
 
     /// A member whose value is already JSON.
-    public mutating func json(_ name: String, _ encoded: [UInt8]) {
+    public mutating func json(_ name: StaticString, _ encoded: [UInt8]) {
         key(name)
         bytes.append(contentsOf: encoded)
     }
 
-    public func closed() -> [UInt8] { bytes.isEmpty ? Array("{}".utf8) : bytes + [UInt8(ascii: "}")] }
+    public consuming func closed() -> [UInt8] {
+        if bytes.isEmpty { return Array("{}".utf8) }
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
 }

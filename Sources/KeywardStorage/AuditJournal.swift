@@ -14,8 +14,8 @@ import KeywardCrypto
 /// start, records after that position are replayed; a record whose line was not completely written was
 /// never acknowledged, and is dropped. Once everything in the file is in the trail, the file is emptied.
 ///
-/// The file holds a header line with the journal's id, then one JSON line per record, numbered from 1,
-/// then zeros up to its reserved size.
+/// The file holds a header line with the journal's id, then one JSON line per record (its canonical form,
+/// made when the entry was, plus its number `n`, from 1), then zeros up to its reserved size.
 public final class AuditJournal: @unchecked Sendable {
     public let instance: String
     private let store: any Store
@@ -121,26 +121,21 @@ public final class AuditJournal: @unchecked Sendable {
     /// Copies `entries` into the journal; when it returns they are recorded (and will reach the trail).
     public func append(_ entries: [AuditEntry]) throws {
         guard !entries.isEmpty else { return }
-        // Everything but each record's number is written before taking the lock.
-        let bodies = entries.map { entry -> [UInt8] in
-            var body: [UInt8] = []
-            Self.encodeBody(entry, into: &body)
-            return body
-        }
+        // A record's line is its canonical form (written when the entry was made) with its number added last.
+        let bodies = entries.map(Self.body)
         appending.lock()
         defer { appending.unlock() }
-        var lines: [UInt8] = []
-        lines.reserveCapacity(bodies.reduce(0) { $0 + $1.count + 24 })
-        for (index, body) in bodies.enumerated() {
-            lines.append(contentsOf: body)
-            Self.encodeNumber(appended + Int64(index) + 1, into: &lines)
-        }
+        var needed = 0
+        for (index, body) in bodies.enumerated() { needed += body.count + Self.numberLength(appended + Int64(index) + 1) }
         // Room for all of them first: a request's records are in the journal together or not at all.
-        if offset + lines.count > mappedSize { try grow(toFit: lines.count) }
-        lines.withUnsafeBytes { (mapping + offset).copyMemory(from: $0.baseAddress!, byteCount: lines.count) }
-        offset += lines.count
+        if offset + needed > mappedSize { try grow(toFit: needed) }
+        for (index, body) in bodies.enumerated() {
+            body.withUnsafeBytes { (mapping + offset).copyMemory(from: $0.baseAddress!, byteCount: body.count) }
+            offset += body.count
+            offset += Self.writeNumber(appended + Int64(index) + 1, to: mapping + offset)
+        }
         indexing.lock()
-        while queue.count >= backlogLimit && !stopped { indexing.wait() }
+        while appended - indexed >= backlogLimit && !stopped { indexing.wait() }
         for (index, entry) in entries.enumerated() { queue.append((appended + Int64(index) + 1, entry)) }
         // The thread looks every few milliseconds anyway; waking it for each request would cost a context
         // switch per request. Only a large backlog calls it at once.
@@ -177,14 +172,14 @@ public final class AuditJournal: @unchecked Sendable {
     /// absorbs bursts, not an overload that never ends.
     private let backlogLimit = 200_000
     private let wakeAbove = 1024
-    private let gatherFor: TimeInterval = 0.002
+    private let gatherFor: TimeInterval = 0.01
     /// With nothing queued the thread still looks this often, so records reach the trail at low load too.
     private let idleCheck: TimeInterval = 0.05
 
     private func run() {
-        // Below the request threads: under a burst, answering comes first and the trail catches up after.
-        // (On Linux, PRIO_PROCESS with id 0 sets the calling thread's nice value, not the whole process's.)
-        setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+        // At the request threads' priority: a lower one let a burst run ahead of the trail until the backlog
+        // limit, then every request waited on the trail at once. Keeping up costs less than catching up.
+        var taken: [(seq: Int64, entry: AuditEntry)] = []
         var failures = 0
         while true {
             indexing.lock()
@@ -197,23 +192,32 @@ public final class AuditJournal: @unchecked Sendable {
                 indexing.unlock()
                 return
             }
-            let batch = Array(queue.prefix(maximumBatch))
+            // Everything queued, at once: the queue is swapped for the buffer emptied last time, so requests
+            // never wait on the lock while records are copied or moved.
+            swap(&taken, &queue)
             indexing.unlock()
 
-            do {
-                try store.appendAudit(batch.map(\.entry), journal: AuditJournalPosition(instance: instance, seq: batch.last!.seq))
-                failures = 0
-            } catch {
-                // The records are safe in the file; try again, more slowly each time.
-                failures += 1
-                logger.error("cannot move audit records into the trail; retrying", [("error", .string("\(error)")), ("attempt", .int(Int64(failures)))])
-                Thread.sleep(forTimeInterval: min(5, 0.05 * Double(1 << min(failures, 7))))
-                continue
+            var start = taken.startIndex
+            while start < taken.endIndex {
+                let end = min(taken.endIndex, start + maximumBatch)
+                do {
+                    try store.appendAudit(taken[start..<end].map(\.entry), journal: AuditJournalPosition(instance: instance, seq: taken[end - 1].seq))
+                    failures = 0
+                } catch {
+                    // The records are safe in the file; try again, more slowly each time.
+                    failures += 1
+                    logger.error("cannot move audit records into the trail; retrying", [("error", .string("\(error)")), ("attempt", .int(Int64(failures)))])
+                    Thread.sleep(forTimeInterval: min(5, 0.05 * Double(1 << min(failures, 7))))
+                    continue
+                }
+                indexing.lock()
+                indexed = taken[end - 1].seq
+                indexing.broadcast()
+                indexing.unlock()
+                start = end
             }
+            taken.removeAll(keepingCapacity: true)
             indexing.lock()
-            queue.removeFirst(batch.count)
-            indexed = batch.last!.seq
-            indexing.broadcast()
             let idle = queue.isEmpty
             indexing.unlock()
             if idle { compactIfLarge() }
@@ -247,48 +251,62 @@ public final class AuditJournal: @unchecked Sendable {
         return id
     }
 
-    /// A record as a JSON line, written directly (this runs on the request path): everything but its number,
-    /// which `encodeNumber` adds last, under the journal's lock.
-    static func encodeBody(_ entry: AuditEntry, into out: inout [UInt8]) {
-        var record = JSONObjectWriter(capacity: 320 + entry.detailsJSON.count)
-        record.integer("w", entry.workspaceID.rawValue)
-        record.string("at", Timestamp.format(entry.at))
-        record.string("t", entry.actor.tokenID.rawValue)
-        record.string("r", entry.actor.role.rawValue)
-        record.string("q", entry.actor.requestID)
-        record.string("a", entry.action.rawValue)
-        record.integer("p", entry.projectID?.rawValue)
-        record.integer("c", entry.connectionID?.rawValue)
-        record.integer("s", entry.storeID?.rawValue)
-        record.string("o", entry.outcome)
-        record.json("d", entry.detailsJSON)
-        out.append(contentsOf: record.bytes)
+    /// A record's line without its number and closing brace, which `writeNumber` adds under the journal's lock.
+    static func body(_ entry: AuditEntry) -> ArraySlice<UInt8> { entry.canonicalForm.bytes.dropLast() }
+
+    private static let numberPrefix = Array(#","n":"#.utf8)
+
+    /// The length of what `writeNumber` writes for `seq` (a positive number).
+    static func numberLength(_ seq: Int64) -> Int {
+        var digits = 1, rest = seq / 10
+        while rest > 0 { digits += 1; rest /= 10 }
+        return numberPrefix.count + digits + 2
     }
 
-    static func encodeNumber(_ seq: Int64, into out: inout [UInt8]) {
-        out.append(contentsOf: ",\"n\":".utf8)
-        out.append(contentsOf: String(seq).utf8)
-        out.append(contentsOf: "}\n".utf8)
+    /// Writes the end of a record's line, `,"n":<seq>}` and a newline, at `destination`; returns its length.
+    static func writeNumber(_ seq: Int64, to destination: UnsafeMutableRawPointer) -> Int {
+        let length = numberLength(seq)
+        numberPrefix.withUnsafeBytes { destination.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        var rest = seq, position = length - 3
+        repeat {
+            destination.storeBytes(of: UInt8(ascii: "0") + UInt8(rest % 10), toByteOffset: position, as: UInt8.self)
+            rest /= 10
+            position -= 1
+        } while rest > 0
+        destination.storeBytes(of: UInt8(ascii: "}"), toByteOffset: length - 2, as: UInt8.self)
+        destination.storeBytes(of: 0x0a, toByteOffset: length - 1, as: UInt8.self)
+        return length
     }
 
     /// A record line exactly as `append` writes it, for tests that build a journal by hand.
     public static func encodeForTesting(seq: Int64, _ entry: AuditEntry, into out: inout [UInt8]) {
-        encodeBody(entry, into: &out)
-        encodeNumber(seq, into: &out)
+        out.append(contentsOf: body(entry))
+        let length = numberLength(seq)
+        let end = [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
+            count = writeNumber(seq, to: UnsafeMutableRawPointer(buffer.baseAddress!))
+        }
+        out.append(contentsOf: end)
     }
 
+    /// A line back into its record. Earlier servers wrote lines with one-letter keys; both are read, so a
+    /// journal left by one is still replayed after an upgrade.
     static func decode(_ line: Data) -> (Int64, AuditEntry)? {
-        guard case .object(let o)? = try? JSONDecoder().decode(JSONValue.self, from: line),
-              case .number(let n)? = o["n"], case .number(let w)? = o["w"], case .string(let at)? = o["at"], let date = Timestamp.parse(at),
-              case .string(let t)? = o["t"], let token = TokenID(rawValue: t), case .string(let r)? = o["r"], let role = Role(rawValue: r),
-              case .string(let q)? = o["q"], case .string(let a)? = o["a"], let action = AuditAction(rawValue: a),
-              case .string(let outcome)? = o["o"], case .object(let details)? = o["d"] else { return nil }
-        func optional(_ key: String) -> Int64? {
-            if case .number(let value)? = o[key] { return Int64(value) }
+        guard case .object(let o)? = try? JSONDecoder().decode(JSONValue.self, from: line) else { return nil }
+        func member(_ key: String, _ older: String) -> JSONValue? { o[key] ?? o[older] }
+        guard case .number(let n)? = o["n"], case .number(let w)? = member("workspace_id", "w"),
+              case .string(let at)? = member("at", "at"), let date = Timestamp.parse(at),
+              case .string(let t)? = member("actor_token_id", "t"), let token = TokenID(rawValue: t),
+              case .string(let r)? = member("actor_role", "r"), let role = Role(rawValue: r),
+              case .string(let q)? = member("request_id", "q"), case .string(let a)? = member("action", "a"),
+              let action = AuditAction(rawValue: a), case .string(let outcome)? = member("outcome", "o"),
+              case .object(let details)? = member("details", "d") else { return nil }
+        func optional(_ key: String, _ older: String) -> Int64? {
+            if case .number(let value)? = member(key, older) { return Int64(value) }
             return nil
         }
         return (Int64(n), AuditEntry(workspaceID: WorkspaceID(Int64(w)), at: date, actor: Actor(tokenID: token, role: role, requestID: q),
-                                     action: action, projectID: optional("p").map(ProjectID.init), connectionID: optional("c").map(ConnectionID.init),
-                                     storeID: optional("s").map(StoreID.init), outcome: outcome, details: details))
+                                     action: action, projectID: optional("project_id", "p").map(ProjectID.init),
+                                     connectionID: optional("connection_id", "c").map(ConnectionID.init),
+                                     storeID: optional("store_id", "s").map(StoreID.init), outcome: outcome, details: details))
     }
 }

@@ -21,8 +21,15 @@ extension SQLStore {
     /// so two writers never wait on each other crosswise), lock its head, hash each record onto it, insert
     /// them, move the head.
     static func appendAudit(_ connection: any SQLConnection, _ entries: [AuditEntry]) throws {
-        let byChain = Dictionary(grouping: entries, by: \.workspaceID)
-        for workspace in byChain.keys.sorted() {
+        // Positions grouped by chain, in order within each (a batch usually holds one or a few chains).
+        let order = entries.indices.sorted { (entries[$0].workspaceID, $0) < (entries[$1].workspaceID, $1) }
+        let hasher = SHA256Hasher()
+        var input: [UInt8] = []
+        var next = order.startIndex
+        while next < order.endIndex {
+            let workspace = entries[order[next]].workspaceID
+            var end = next
+            while end < order.endIndex && entries[order[end]].workspaceID == workspace { end += 1 }
             try connection.query("""
                 INSERT INTO audit_chains (workspace_id, head_seq, head_hash, anchor_seq, anchor_hash) VALUES (?, 0, ?, 0, ?)
                 ON CONFLICT DO NOTHING
@@ -32,48 +39,64 @@ extension SQLStore {
                 [.integer(workspace.rawValue)]) else { throw StorageFailure.corrupt("audit chain \(workspace) has no head") }
             var seq = try head.integer("head_seq")
             var previous = try head.text("head_hash")
-            var rows: [[SQLValue]] = []
-            for entry in byChain[workspace]! {
+            var rows: [SQLValue] = []
+            rows.reserveCapacity((end - next) * columnCount)
+            for position in order[next..<end] {
+                let entry = entries[position]
                 seq += 1
-                // The details and the time are written once: into the hashed form and into their columns.
-                var (event, canonical, at) = entry.event(seq: seq, prevHash: previous)
-                event.hash = Hex.encode(SHA256.hash(AuditChain.hashInput(prevHash: previous, canonical: canonical)))
-                previous = event.hash
-                rows.append(values(event, details: String(decoding: entry.detailsJSON, as: UTF8.self), at: at))
+                // `AuditChain.hashInput`: the previous hash, a newline, the canonical form (its chain fields spliced in).
+                input.removeAll(keepingCapacity: true)
+                input.append(contentsOf: previous.utf8)
+                input.append(0x0a)
+                entry.canonicalForm.write(seq: seq, prevHash: previous, into: &input)
+                hasher.update(input)
+                let hash = Hex.encode(hasher.finish())
+                appendValues(entry, seq: seq, prevHash: previous, hash: hash, to: &rows)
+                previous = hash
             }
             try insert(connection, rows)
             try connection.query("UPDATE audit_chains SET head_seq = ?, head_hash = ? WHERE workspace_id = ?",
                                  [.integer(seq), .text(previous), .integer(workspace.rawValue)])
+            next = end
         }
     }
 
     private static let insertColumns = "workspace_id, at, actor_token_id, actor_role, action, project_id, connection_id, store_id, outcome, details, request_id, seq, prev_hash, hash"
+    private static let columnCount = 14
+    private static let rowsPerInsert = 128
 
-    /// Multi-row INSERTs of at most 32 rows: one statement per row would cost more than the rest of a batch.
-    /// Their texts are made once (and their prepared statements kept by the connection).
-    private static func insert(_ connection: any SQLConnection, _ rows: [[SQLValue]]) throws {
+    /// Multi-row INSERTs of at most 128 rows (`rows` holds their values one row after another): one statement
+    /// per row would cost more than the rest of a batch. Their texts are made once (and their prepared
+    /// statements kept by the connection).
+    private static func insert(_ connection: any SQLConnection, _ rows: [SQLValue]) throws {
         var start = 0
         while start < rows.count {
-            let chunk = rows[start..<min(rows.count, start + 32)]
-            var parameters: [SQLValue] = []
-            parameters.reserveCapacity(chunk.count * 14)
-            for row in chunk { parameters.append(contentsOf: row) }
-            try connection.query(insertStatements[chunk.count], parameters)
-            start += chunk.count
+            let end = min(rows.count, start + rowsPerInsert * columnCount)
+            try connection.query(insertStatements[(end - start) / columnCount], Array(rows[start..<end]))
+            start = end
         }
     }
 
-    private static let insertStatements: [String] = (0...32).map { count in
+    private static let insertStatements: [String] = (0...rowsPerInsert).map { count in
         "INSERT INTO audit_events (\(insertColumns)) VALUES "
-            + Array(repeating: "(" + Array(repeating: "?", count: 14).joined(separator: ", ") + ")", count: count).joined(separator: ", ")
+            + Array(repeating: "(" + Array(repeating: "?", count: columnCount).joined(separator: ", ") + ")", count: count).joined(separator: ", ")
     }
 
-    private static func values(_ event: AuditEvent, details: String, at: String) -> [SQLValue] {
-        [.integer(event.workspaceID.rawValue), .text(at), .text(event.actorTokenID.rawValue),
-         .text(event.actorRole.rawValue), .text(event.action.rawValue), event.projectID.map { .integer($0.rawValue) } ?? .null,
-         event.connectionID.map { .integer($0.rawValue) } ?? .null, event.storeID.map { .integer($0.rawValue) } ?? .null,
-         .text(event.outcome), .text(details), .text(event.requestID),
-         .integer(event.seq), .text(event.prevHash), .text(event.hash)]
+    private static func appendValues(_ entry: AuditEntry, seq: Int64, prevHash: String, hash: String, to rows: inout [SQLValue]) {
+        rows.append(.integer(entry.workspaceID.rawValue))
+        rows.append(.text(entry.formattedTime))
+        rows.append(.text(entry.actor.tokenID.rawValue))
+        rows.append(.text(entry.actor.role.rawValue))
+        rows.append(.text(entry.action.rawValue))
+        rows.append(entry.projectID.map { .integer($0.rawValue) } ?? .null)
+        rows.append(entry.connectionID.map { .integer($0.rawValue) } ?? .null)
+        rows.append(entry.storeID.map { .integer($0.rawValue) } ?? .null)
+        rows.append(.text(entry.outcome))
+        rows.append(.text(String(decoding: entry.detailsJSON, as: UTF8.self)))
+        rows.append(.text(entry.actor.requestID))
+        rows.append(.integer(seq))
+        rows.append(.text(prevHash))
+        rows.append(.text(hash))
     }
 
     public func appendAudit(_ entries: [AuditEntry], journal: AuditJournalPosition?) throws {

@@ -54,16 +54,36 @@ public final class SQLiteConnection: SQLConnection {
             sqlite3_reset(statement)
             sqlite3_clear_bindings(statement)
         }
-        for (offset, parameter) in parameters.enumerated() {
-            let index = Int32(offset + 1)
-            let status: Int32
-            switch parameter {
-            case .null: status = sqlite3_bind_null(statement, index)
-            case .integer(let value): status = sqlite3_bind_int64(statement, index, value)
-            case .text(let value): status = sqlite3_bind_text(statement, index, value, -1, csqlite_transient())
+        // Texts are bound from one buffer holding all of them, which outlives the statement's steps, so SQLite
+        // uses them where they are instead of copying each into an allocation of its own (an audit batch
+        // binds thousands).
+        var texts: [UInt8] = []
+        texts.reserveCapacity(parameters.reduce(0) { total, parameter in
+            if case .text(let value) = parameter { total + value.utf8.count } else { total }
+        })
+        for parameter in parameters { if case .text(let value) = parameter { texts.append(contentsOf: value.utf8) } }
+        return try texts.withUnsafeBufferPointer { texts in
+            var offset = 0
+            for (position, parameter) in parameters.enumerated() {
+                let index = Int32(position + 1)
+                let status: Int32
+                switch parameter {
+                case .null: status = sqlite3_bind_null(statement, index)
+                case .integer(let value): status = sqlite3_bind_int64(statement, index, value)
+                case .text(let value):
+                    let count = value.utf8.count
+                    // (An empty text is copied from a literal: a null address would bind NULL.)
+                    status = count == 0 ? sqlite3_bind_text(statement, index, "", 0, csqlite_transient())
+                        : sqlite3_bind_text(statement, index, texts.baseAddress! + offset, Int32(count), nil)
+                    offset += count
+                }
+                guard status == SQLITE_OK else { throw failure(status) }
             }
-            guard status == SQLITE_OK else { throw failure(status) }
+            return try rows(statement)
         }
+    }
+
+    private func rows(_ statement: OpaquePointer) throws -> [SQLRow] {
         let columnCount = sqlite3_column_count(statement)
         var columns: [String: Int] = [:]
         for index in 0..<columnCount {

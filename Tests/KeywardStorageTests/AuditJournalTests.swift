@@ -95,4 +95,26 @@ import Testing
         #expect(try store.listAudit(in: WorkspaceID(3), AuditFilter(), PageRequest(limit: 10)).items.last?.details["s"] == .string("a\"b\\\n"))
         journal.stop()
     }
+
+    @Test func aJournalLeftByAnEarlierServerIsReplayedAfterAnUpgrade() throws {
+        let (store, cleanup) = try StoreEngine.sqlite.open()
+        defer { cleanup() }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: file) }
+        // Lines as servers before the canonical-form journal wrote them: one-letter keys.
+        let lines = [
+            #"{"keyward_audit_journal":1,"instance":"0011223344556677"}"#,
+            #"{"w":3,"at":"2026-12-01T10:00:00.123Z","t":"00000000000000c3","r":"runtime","q":"old-1","a":"connection.resolve","p":1,"c":2,"s":null,"o":"success","d":{"refresh":false},"n":1}"#,
+            #"{"w":3,"at":"2026-12-01T10:00:01.000Z","t":"00000000000000c3","r":"runtime","q":"old-2","a":"reference.check","p":null,"c":null,"s":4,"o":"secret_not_found","d":{},"n":2}"#,
+        ]
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: file)
+        let journal = try AuditJournal(file: file, store: store, logger: logger)
+        let events = try store.listAudit(in: WorkspaceID(3), AuditFilter(), PageRequest(limit: 10)).items
+        #expect(events.map(\.requestID) == ["old-1", "old-2"])
+        #expect(events[0].connectionID == ConnectionID(2) && events[0].projectID == ProjectID(1) && events[0].storeID == nil)
+        #expect(events[1].outcome == "secret_not_found" && events[1].storeID == StoreID(4) && events[1].action == .referenceChecked)
+        #expect(Timestamp.format(events[0].at) == "2026-12-01T10:00:00.123Z")
+        #expect(try store.verifyAudit(in: WorkspaceID(3), exported: nil).ok)
+        journal.stop()
+    }
 }

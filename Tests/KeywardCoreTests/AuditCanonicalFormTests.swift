@@ -1,0 +1,45 @@
+import Foundation
+import KeywardCore
+import Testing
+
+/// The bytes an audit record's hash covers. They are pinned: a stored chain verifies only as long as the
+/// same record gives the same bytes.
+@Suite struct AuditCanonicalFormTests {
+    let at = Timestamp.parse("2026-12-05T03:04:05.678Z")!
+
+    func entry(outcome: String = "success", connection: ConnectionID? = ConnectionID(7)) -> AuditEntry {
+        AuditEntry(workspaceID: WorkspaceID(3), at: at, actor: Actor(tokenID: TokenID(rawValue: "00000000000000c3")!, role: .runtime, requestID: "r-1"),
+                   action: .connectionResolved, projectID: ProjectID(2), connectionID: connection, outcome: outcome,
+                   details: ["note": .string("a\"b\\\n"), "refresh": .bool(false)])
+    }
+
+    @Test func theCanonicalFormIsSortedJSONWithItsChainFieldsInPlace() {
+        var out: [UInt8] = []
+        entry().canonicalForm.write(seq: 12, prevHash: "ab", into: &out)
+        #expect(String(decoding: out, as: UTF8.self) == #"""
+            {"action":"connection.resolve","actor_role":"runtime","actor_token_id":"00000000000000c3","at":"2026-12-05T03:04:05.678Z","connection_id":7,"details":{"note":"a\"b\\\n","refresh":false},"outcome":"success","prev_hash":"ab","project_id":2,"request_id":"r-1","seq":12,"store_id":null,"workspace_id":3}
+            """#)
+    }
+
+    @Test(arguments: ["success", "secret_not_found"])
+    func theFormMadeWithTheEntryIsTheOneTheStoredRecordGives(_ outcome: String) {
+        for connection in [ConnectionID(7), nil] {
+            let entry = entry(outcome: outcome, connection: connection)
+            var event = AuditEvent(id: 99, workspaceID: entry.workspaceID, at: entry.at, actorTokenID: entry.actor.tokenID, actorRole: entry.actor.role,
+                                   action: entry.action, projectID: entry.projectID, connectionID: entry.connectionID, storeID: entry.storeID,
+                                   outcome: entry.outcome, details: ["note": .string("a\"b\\\n"), "refresh": .bool(false)], requestID: entry.actor.requestID)
+            event.seq = 40
+            event.prevHash = String(repeating: "f", count: 64)
+            var spliced: [UInt8] = []
+            entry.canonicalForm.write(seq: 40, prevHash: event.prevHash, into: &spliced)
+            #expect(spliced == event.canonical)
+        }
+    }
+
+    @Test func theJournalLineIsTheFormWithoutItsChainFields() throws {
+        let form = entry().canonicalForm
+        let object = try JSONDecoder().decode([String: JSONValue].self, from: Data(form.bytes))
+        #expect(object["prev_hash"] == nil && object["seq"] == nil && object["request_id"] == .string("r-1"))
+        #expect(object.count == 11)
+    }
+}
