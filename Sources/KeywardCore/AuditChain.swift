@@ -10,17 +10,17 @@ public enum AuditChain {
     /// The previous hash of a chain's first record.
     public static let genesis = String(repeating: "0", count: 64)
 
-    /// The bytes hashed for a record: its previous hash, a newline, its canonical form.
-    public static func hashInput(_ event: AuditEvent) -> [UInt8] {
-        hashInput(prevHash: event.prevHash, canonical: event.canonical)
+    /// The bytes hashed for a record: its previous hash, a newline, its canonical form (with `seq` and
+    /// `prevHash` in it). Appended to `out`, so the chain's writer reuses one buffer for a whole batch.
+    public static func writeHashInput(_ form: AuditCanonicalForm, seq: Int64, prevHash: String, into out: inout [UInt8]) {
+        out.append(contentsOf: prevHash.utf8)
+        out.append(0x0a)
+        form.write(seq: seq, prevHash: prevHash, into: &out)
     }
 
-    public static func hashInput(prevHash: String, canonical: [UInt8]) -> [UInt8] {
+    public static func hashInput(_ event: AuditEvent) -> [UInt8] {
         var input: [UInt8] = []
-        input.reserveCapacity(prevHash.utf8.count + 1 + canonical.count)
-        input.append(contentsOf: prevHash.utf8)
-        input.append(0x0a)
-        input.append(contentsOf: canonical)
+        writeHashInput(event.canonicalForm, seq: event.seq, prevHash: event.prevHash, into: &input)
         return input
     }
 

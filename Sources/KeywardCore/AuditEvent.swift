@@ -91,12 +91,16 @@ public struct AuditEvent: Sendable, Equatable, Codable {
     /// integers and the time as stored. Built from the same values the API shows, so any edit of a shown
     /// field changes it.
     public var canonical: [UInt8] {
-        let form = AuditCanonicalForm(action: action, actorRole: actorRole, actorTokenID: actorTokenID, at: Timestamp.format(at),
-                                      connectionID: connectionID, details: JSONValue.object(details).jsonBytes, outcome: outcome,
-                                      projectID: projectID, requestID: requestID, storeID: storeID, workspaceID: workspaceID)
         var out: [UInt8] = []
-        form.write(seq: seq, prevHash: prevHash, into: &out)
+        canonicalForm.write(seq: seq, prevHash: prevHash, into: &out)
         return out
+    }
+
+    /// Its canonical form without the chain fields, as `AuditEntry` made it when the record was written.
+    public var canonicalForm: AuditCanonicalForm {
+        AuditCanonicalForm(action: action, actorRole: actorRole, actorTokenID: actorTokenID, at: Timestamp.format(at),
+                           connectionID: connectionID, details: JSONValue.object(details).jsonBytes, outcome: outcome,
+                           projectID: projectID, requestID: requestID, storeID: storeID, workspaceID: workspaceID)
     }
 }
 

@@ -31,47 +31,6 @@ public enum SHA256 {
     }
 }
 
-/// SHA-256 fed piece by piece (no joined copy of the pieces), its OpenSSL context made once and reused for
-/// one digest after another: the audit trail hashes record after record, each as its previous hash, a
-/// newline and its canonical form. Not for sharing between threads.
-public final class SHA256Hasher {
-    private let context: OpaquePointer
-    private var started = false
-
-    public init() {
-        guard let context = EVP_MD_CTX_new() else { fatalError("OpenSSL cannot allocate a digest context") }
-        self.context = context
-    }
-
-    deinit { EVP_MD_CTX_free(context) }
-
-    public func update(_ bytes: UnsafeRawBufferPointer) {
-        if !started {
-            precondition(EVP_DigestInit_ex2(context, fetchedSHA256, nil) == 1, "EVP_DigestInit_ex2(SHA-256) failed")
-            started = true
-        }
-        precondition(EVP_DigestUpdate(context, bytes.baseAddress, bytes.count) == 1, "EVP_DigestUpdate(SHA-256) failed")
-    }
-
-    public func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
-
-    public func update(_ text: String) {
-        var text = text
-        text.withUTF8 { update(UnsafeRawBufferPointer($0)) }
-    }
-
-    /// The digest of everything given since the last `finish`; the hasher is then ready for the next one.
-    public func finish() -> [UInt8] {
-        if !started { update(UnsafeRawBufferPointer(start: nil, count: 0)) }
-        started = false
-        return [UInt8](unsafeUninitializedCapacity: SHA256.byteCount) { out, count in
-            var length: UInt32 = 0
-            precondition(EVP_DigestFinal_ex(context, out.baseAddress, &length) == 1 && length == 32, "EVP_DigestFinal_ex(SHA-256) failed")
-            count = SHA256.byteCount
-        }
-    }
-}
-
 public enum HMACSHA256 {
     public static func authenticationCode<Key: Collection<UInt8>, Bytes: Collection<UInt8>>(
         key: Key, data: Bytes

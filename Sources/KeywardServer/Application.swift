@@ -116,10 +116,8 @@ public final class Application: HTTPResponder {
                 // into the chain first, so the chain keeps the order things happened in. Only once the caller
                 // is authorized: an anonymous request must not make the event loop wait.
                 if route.changesState { auditJournal.flush() }
-                var context = RequestContext(request: request, parameters: parameters, principal: principal,
-                                             target: target, services: services)
-                context.mayWait = mayWait
-                context.audit = audit
+                let context = RequestContext(request: request, parameters: parameters, principal: principal,
+                                             target: target, services: services, mayWait: mayWait, audit: audit)
                 return try route.handler(context)
             }
         } catch is Resolver.WouldWait {

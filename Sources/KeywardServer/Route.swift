@@ -36,9 +36,9 @@ struct RequestContext: Sendable {
     let services: Services
     /// False on the event loop: a handler of a route that `waits: .unlessCached` must then answer from
     /// memory or throw `Resolver.WouldWait`.
-    var mayWait = true
+    let mayWait: Bool
     /// Where handlers put this request's audit records.
-    var audit = RequestAudit(recordsAccess: true)
+    let audit: RequestAudit
 
     var store: any Store { services.store }
 
@@ -67,6 +67,11 @@ struct RequestContext: Sendable {
 
     func body<Body: RequestBody>(_ type: Body.Type) throws -> Body {
         try JSONBody.decode(type, from: request)
+    }
+
+    /// The request's body, or `empty` when there is none (for POSTs whose every member is optional).
+    func optionalBody<Body: RequestBody>(_ type: Body.Type, empty: Body) throws -> Body {
+        request.body.isEmpty ? empty : try body(type)
     }
 
     func page() throws -> PageRequest {

@@ -19,9 +19,4 @@ extension RequestContext {
         }
         return found
     }
-
-    /// The request's body, or `empty` when there is none (for POSTs whose every member is optional).
-    func optionalBody<Body: RequestBody>(_ type: Body.Type, empty: Body) throws -> Body {
-        request.body.isEmpty ? empty : try body(type)
-    }
 }

@@ -20,8 +20,7 @@ enum TokenHandlers {
         }
         let issued = TokenSecrets.issue(name: try Names.validated(body.name), role: role, scope: scope, expiresAt: expiresAt)
         let token = try context.store.createToken(issued.token, secretHash: issued.secretHash)
-        context.audit.record(try context.auditEntry(.tokenCreated, workspace: scope.workspaceID ?? .platform, project: scope.projectID,
-                                                    details: tokenDetails(token)))
+        try record(.tokenCreated, token, context)
         context.services.logger.info("token issued", [
             ("token_id", .string(token.id.rawValue)), ("role", .string(role.rawValue)),
             ("by", .string(try context.caller().tokenID.rawValue)),
@@ -41,16 +40,14 @@ enum TokenHandlers {
     static func update(_ context: RequestContext) throws -> HTTPResponse {
         let name = try Names.validated(context.body(NameBody.self).name)
         let token = try context.store.renameToken(try authorizedToken(context).id, to: name)
-        context.audit.record(try context.auditEntry(.tokenUpdated, workspace: token.scope.workspaceID ?? .platform,
-                                                    project: token.scope.projectID, details: tokenDetails(token)))
+        try record(.tokenUpdated, token, context)
         return .json(TokenView(token))
     }
 
     /// Revokes rather than deletes, so a revoked token is told apart from a mistyped one.
     static func revoke(_ context: RequestContext) throws -> HTTPResponse {
         let token = try context.store.revokeToken(try authorizedToken(context).id, at: Timestamp.now())
-        context.audit.record(try context.auditEntry(.tokenRevoked, workspace: token.scope.workspaceID ?? .platform,
-                                                    project: token.scope.projectID, details: tokenDetails(token)))
+        try record(.tokenRevoked, token, context)
         context.services.logger.info("token revoked", [
             ("token_id", .string(token.id.rawValue)), ("by", .string(try context.caller().tokenID.rawValue)),
         ])
@@ -62,9 +59,12 @@ enum TokenHandlers {
         return .json(TokenView(try context.store.token(principal.tokenID)))
     }
 
-    /// Which token, as the audit trail records it: its id, name and role, never its secret.
-    private static func tokenDetails(_ token: Token) -> [String: JSONValue] {
-        ["token_id": .string(token.id.rawValue), "name": .string(token.name), "role": .string(token.role.rawValue)]
+    /// A change of `token`, in the chain of the workspace it belongs to (the platform's for operator tokens),
+    /// naming it by id, name and role: never its secret.
+    private static func record(_ action: AuditAction, _ token: Token, _ context: RequestContext) throws {
+        context.audit.record(try context.auditEntry(action, workspace: token.scope.workspaceID ?? .platform, project: token.scope.projectID,
+                                                    details: ["token_id": .string(token.id.rawValue), "name": .string(token.name),
+                                                              "role": .string(token.role.rawValue)]))
     }
 
     private static func authorizedToken(_ context: RequestContext) throws -> Token {

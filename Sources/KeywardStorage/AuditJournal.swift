@@ -204,8 +204,22 @@ public final class AuditJournal: @unchecked Sendable {
                     try store.appendAudit(taken[start..<end].map(\.entry), journal: AuditJournalPosition(instance: instance, seq: taken[end - 1].seq))
                     failures = 0
                 } catch {
-                    // The records are safe in the file; try again, more slowly each time.
+                    // The records are safe in the file; try again, more slowly each time. A server that is
+                    // stopping does not wait for the database to come back: the next start replays them.
                     failures += 1
+                    indexing.lock()
+                    let giveUp = stopping
+                    let waiting = taken.endIndex - start + queue.count
+                    if giveUp {
+                        stopped = true
+                        indexing.broadcast()
+                    }
+                    indexing.unlock()
+                    if giveUp {
+                        logger.error("audit records not yet in the trail at shutdown; they stay in the journal and are replayed on the next start",
+                                     [("error", .string("\(error)")), ("records", .int(Int64(waiting)))])
+                        return
+                    }
                     logger.error("cannot move audit records into the trail; retrying", [("error", .string("\(error)")), ("attempt", .int(Int64(failures)))])
                     Thread.sleep(forTimeInterval: min(5, 0.05 * Double(1 << min(failures, 7))))
                     continue

@@ -23,7 +23,6 @@ extension SQLStore {
     static func appendAudit(_ connection: any SQLConnection, _ entries: [AuditEntry]) throws {
         // Positions grouped by chain, in order within each (a batch usually holds one or a few chains).
         let order = entries.indices.sorted { (entries[$0].workspaceID, $0) < (entries[$1].workspaceID, $1) }
-        let hasher = SHA256Hasher()
         var input: [UInt8] = []
         var next = order.startIndex
         while next < order.endIndex {
@@ -44,13 +43,9 @@ extension SQLStore {
             for position in order[next..<end] {
                 let entry = entries[position]
                 seq += 1
-                // `AuditChain.hashInput`: the previous hash, a newline, the canonical form (its chain fields spliced in).
                 input.removeAll(keepingCapacity: true)
-                input.append(contentsOf: previous.utf8)
-                input.append(0x0a)
-                entry.canonicalForm.write(seq: seq, prevHash: previous, into: &input)
-                hasher.update(input)
-                let hash = Hex.encode(hasher.finish())
+                AuditChain.writeHashInput(entry.canonicalForm, seq: seq, prevHash: previous, into: &input)
+                let hash = Hex.encode(SHA256.hash(input))
                 appendValues(entry, seq: seq, prevHash: previous, hash: hash, to: &rows)
                 previous = hash
             }

@@ -117,4 +117,25 @@ import Testing
         #expect(try store.verifyAudit(in: WorkspaceID(3), exported: nil).ok)
         journal.stop()
     }
+
+    @Test func aServerStoppingWhileTheDatabaseRefusesRecordsStopsAndTheNextStartReplaysThem() throws {
+        let (store, raw, cleanup) = try StoreEngine.sqlite.openWithRawAccess()
+        defer { cleanup() }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let journal = try AuditJournal(file: file, store: store, logger: logger)
+        try journal.append([entry(1)])
+        journal.flush()
+        // The database now refuses every group commit (the table holding journal positions is gone).
+        try raw().query("DROP TABLE audit_journals", [])
+        try journal.append([entry(2), entry(3)])
+        journal.stop()
+        #expect(try requests(store) == ["q-1"])
+        try raw().query("CREATE TABLE audit_journals (instance TEXT PRIMARY KEY, indexed_seq BIGINT NOT NULL)", [])
+        try raw().query("INSERT INTO audit_journals (instance, indexed_seq) VALUES (?, 1)", [.text(journal.instance)])
+        let reopened = try AuditJournal(file: file, store: store, logger: logger)
+        #expect(try requests(store) == ["q-1", "q-2", "q-3"])
+        #expect(try store.verifyAudit(in: WorkspaceID(3), exported: nil).ok)
+        reopened.stop()
+    }
 }
