@@ -36,7 +36,7 @@ let package = Package(
         .testTarget(name: "KeywardCryptoTests", dependencies: ["KeywardCrypto"]),
         // Opens empty stores on either engine for the test targets; not shipped.
         .target(name: "KeywardTestSupport", dependencies: ["KeywardStorage", "KeywardProviders", "KeywardCore"], path: "Tests/KeywardTestSupport"),
-        .testTarget(name: "KeywardStorageTests", dependencies: ["KeywardStorage", "KeywardCore", "KeywardTestSupport"]),
+        .testTarget(name: "KeywardStorageTests", dependencies: ["KeywardStorage", "KeywardCore", "KeywardCrypto", "KeywardTestSupport"]),
         .testTarget(name: "KeywardHTTPTests", dependencies: ["KeywardHTTP", "KeywardCore"]),
         .testTarget(name: "KeywardProvidersTests", dependencies: ["KeywardProviders", "KeywardStorage", "KeywardCore", "KeywardTestSupport"]),
         .testTarget(name: "KeywardResolverTests", dependencies: ["KeywardResolver", "KeywardProviders", "KeywardStorage", "KeywardCore", "KeywardTestSupport"]),

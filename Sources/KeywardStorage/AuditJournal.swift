@@ -12,27 +12,29 @@ import KeywardCrypto
 /// journal then moves them into the trail in large group commits, off the request path: each commit chains
 /// the records (`appendAudit`) and records the journal position it reached in the same transaction. On
 /// start, records after that position are replayed; a record whose line was not completely written was
-/// never acknowledged, and is dropped. Once everything in the file is in the trail, the file is emptied.
+/// never acknowledged, and is dropped.
 ///
-/// The file holds a header line with the journal's id, then one JSON line per record (its canonical form,
-/// made when the entry was, plus its number `n`, from 1), then zeros up to its reserved size.
+/// The journal is two files (segments), written one at a time: once the one being written holds 8 MiB,
+/// new records go to the other, and the journal's thread zeros the first as soon as all its records are in
+/// the trail. So the same pages are written over and over, already mapped: no page fault per page
+/// written and no growing file under a steady load, and no request ever waits while a segment is emptied.
+/// Each segment holds a header line with the journal's id, then one JSON line per record (its canonical
+/// form, made when the entry was, plus its number `n`, from 1), then zeros up to its reserved size.
 public final class AuditJournal: @unchecked Sendable {
     public let instance: String
     private let store: any Store
     private let logger: Logger
-    private let path: String
     private let maximumBatch = 2048
-    /// Above this size a fully indexed file is emptied.
-    private let compactAbove: Int = 8 << 20
+    /// Above this size the segment being written is set aside for the other.
+    private let switchAbove: Int = 8 << 20
+    /// Taken by whoever switches or empties segments (the journal's thread; tests call it too).
+    private let maintaining = NSLock()
 
     // Guarded by `appending` (taken before `indexing` when both are needed).
     private let appending = NSLock()
-    private let descriptor: Int32
-    private var mapping: UnsafeMutableRawPointer
-    private var mappedSize: Int
-    /// Where the next record goes; the header ends at `headerSize`.
-    private var offset: Int
-    private let headerSize: Int
+    /// The segment being written, and the other one.
+    private var active: AuditJournalSegment
+    private var standby: AuditJournalSegment
     private var appended: Int64
 
     // Guarded by `indexing`.
@@ -47,25 +49,32 @@ public final class AuditJournal: @unchecked Sendable {
     public init(file: URL, store: any Store, logger: Logger) throws {
         self.store = store
         self.logger = logger
-        path = file.path
-        let existing = FileManager.default.fileExists(atPath: path) ? try Data(contentsOf: file) : Data()
-        // Records end where the zeros of the reservation begin (a compaction zeroes what it empties).
-        let used = existing.prefix(upTo: existing.firstIndex(of: 0) ?? existing.endIndex)
-        var lines = used.split(separator: 0x0a, omittingEmptySubsequences: true).makeIterator()
-        if let header = lines.next(), let id = Self.instance(inHeader: Data(header)) {
-            instance = id
-        } else {
-            instance = Hex.encode(SecureRandom.bytes(8))
+        let paths = [file.path, file.path + ".2"]
+        var lines: [Data.SubSequence] = []
+        var found: String?
+        for path in paths where FileManager.default.fileExists(atPath: path) {
+            let existing = try Data(contentsOf: URL(fileURLWithPath: path))
+            // Records end where the zeros of the reservation begin (emptying a segment zeros it).
+            let used = existing.prefix(upTo: existing.firstIndex(of: 0) ?? existing.endIndex)
+            var segment = used.split(separator: 0x0a, omittingEmptySubsequences: true)
+            if let header = segment.first, let id = Self.instance(inHeader: Data(header)) {
+                found = found ?? id
+                segment.removeFirst()
+            }
+            lines += segment
         }
+        instance = found ?? Hex.encode(SecureRandom.bytes(8))
         let position = try store.auditJournalPosition(instance)
         var replay: [(seq: Int64, entry: AuditEntry)] = []
         var last = position
-        while let line = lines.next() {
+        for line in lines {
             // A torn line (a record whose copy never finished, so never acknowledged) does not decode.
             guard let (seq, entry) = Self.decode(Data(line)) else { continue }
             last = max(last, seq)
             if seq > position { replay.append((seq, entry)) }
         }
+        // The two segments' records, in the order they were written.
+        replay.sort { $0.seq < $1.seq }
         var start = replay.startIndex
         while start < replay.endIndex {
             let end = min(replay.endIndex, start + maximumBatch)
@@ -75,48 +84,16 @@ public final class AuditJournal: @unchecked Sendable {
         if !replay.isEmpty { logger.info("replayed the audit journal into the trail", [("records", .int(Int64(replay.count)))]) }
         appended = max(last, position)
         indexed = appended
-        // Everything in the file is in the trail now: start it afresh.
-        descriptor = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw StorageFailure.unavailable("cannot open the audit journal \(path): \(String(cString: strerror(errno)))") }
+        // Everything in the files is in the trail now: start them afresh.
         let header = Self.header(instance)
-        headerSize = header.count
-        let (pointer, size) = try Self.map(descriptor, size: Self.initialSize, path: path)
-        header.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: header.count) }
-        (mapping, mappedSize) = (pointer, size)
-        offset = header.count
+        active = try AuditJournalSegment(path: paths[0], header: header)
+        standby = try AuditJournalSegment(path: paths[1], header: header)
         let thread = Thread { [self] in run() }
         thread.name = "keyward.audit"
         thread.start()
     }
 
-    deinit {
-        munmap(mapping, mappedSize)
-        close(descriptor)
-    }
-
-    static let initialSize = 16 << 20
-
-    /// Reserves `size` bytes of the file on disk and maps them.
-    private static func map(_ descriptor: Int32, size: Int, path: String) throws -> (UnsafeMutableRawPointer, Int) {
-        let reserved = posix_fallocate(descriptor, 0, off_t(size))
-        guard reserved == 0 else {
-            throw StorageFailure.unavailable("cannot reserve \(size) bytes for the audit journal \(path): \(String(cString: strerror(reserved)))")
-        }
-        guard let pointer = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0), pointer != MAP_FAILED else {
-            throw StorageFailure.unavailable("cannot map the audit journal \(path): \(String(cString: strerror(errno)))")
-        }
-        return (pointer, size)
-    }
-
-    /// Makes room for `needed` more bytes: a larger reservation, mapped anew. Called with `appending` held.
-    private func grow(toFit needed: Int) throws {
-        var size = mappedSize
-        while offset + needed > size { size *= 2 }
-        let (pointer, newSize) = try Self.map(descriptor, size: size, path: path)
-        munmap(mapping, mappedSize)
-        mapping = pointer
-        mappedSize = newSize
-    }
+    static let initialSize = AuditJournalSegment.initialSize
 
     /// Copies `entries` into the journal; when it returns they are recorded (and will reach the trail).
     public func append(_ entries: [AuditEntry]) throws {
@@ -128,11 +105,10 @@ public final class AuditJournal: @unchecked Sendable {
         var needed = 0
         for (index, body) in bodies.enumerated() { needed += body.count + Self.numberLength(appended + Int64(index) + 1) }
         // Room for all of them first: a request's records are in the journal together or not at all.
-        if offset + needed > mappedSize { try grow(toFit: needed) }
+        try active.reserve(needed)
         for (index, body) in bodies.enumerated() {
-            body.withUnsafeBytes { (mapping + offset).copyMemory(from: $0.baseAddress!, byteCount: body.count) }
-            offset += body.count
-            offset += Self.writeNumber(appended + Int64(index) + 1, to: mapping + offset)
+            let seq = appended + Int64(index) + 1
+            active.append(body, seq: seq) { Self.writeNumber(seq, to: $0) }
         }
         indexing.lock()
         while appended - indexed >= backlogLimit && !stopped { indexing.wait() }
@@ -231,25 +207,30 @@ public final class AuditJournal: @unchecked Sendable {
                 start = end
             }
             taken.removeAll(keepingCapacity: true)
-            indexing.lock()
-            let idle = queue.isEmpty
-            indexing.unlock()
-            if idle { compactIfLarge() }
+            maintainSegments()
         }
     }
 
-    /// Empties the journal when everything in it is in the trail and it has grown large: zeros over the
-    /// records (they are in the trail), the next one at the start again. The reservation is kept.
-    func compactIfLarge() {
+    /// After a commit: once the segment being written holds `switchAbove` bytes and the other is empty,
+    /// new records go to the other; a set-aside segment whose records are all in the trail is emptied (its
+    /// pages stay mapped for the next time round). Zeroing takes no lock requests wait on: no one appends
+    /// to a set-aside segment, and it is only written again once marked empty.
+    func maintainSegments() {
+        maintaining.lock()
+        defer { maintaining.unlock() }
         appending.lock()
-        defer { appending.unlock() }
-        guard offset > compactAbove else { return }
+        if active.offset > switchAbove && standby.lastSeq == 0 { swap(&active, &standby) }
+        let setAside = standby, last = standby.lastSeq
+        appending.unlock()
+        guard last > 0 else { return }
         indexing.lock()
-        let caughtUp = indexed == appended
+        let inTrail = indexed >= last
         indexing.unlock()
-        guard caughtUp else { return }
-        (mapping + headerSize).initializeMemory(as: UInt8.self, repeating: 0, count: offset - headerSize)
-        offset = headerSize
+        guard inTrail else { return }
+        setAside.zeroRecords()
+        appending.lock()
+        setAside.markEmpty()
+        appending.unlock()
     }
 
     // MARK: Lines

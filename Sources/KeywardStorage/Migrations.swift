@@ -188,6 +188,29 @@ public enum Migrations {
                 """,
             ]
         },
+        Migration(version: 5, name: "audit trail: details stored once for the records of a commit that share them") { dialect in
+            [
+                // Most records repeat the details of others (every request one kept resolution answers has
+                // the same), and they were most of a row's bytes. A commit stores each distinct value once,
+                // per chain; the records point at it. Earlier records keep their own row, with their own id.
+                """
+                CREATE TABLE audit_details (
+                    id \(dialect.identityPrimaryKey),
+                    workspace_id BIGINT NOT NULL,
+                    body TEXT NOT NULL)
+                """,
+                "INSERT INTO audit_details (id, workspace_id, body) SELECT id, workspace_id, details FROM audit_events",
+                "ALTER TABLE audit_events ADD COLUMN details_id BIGINT NOT NULL DEFAULT 0",
+                "UPDATE audit_events SET details_id = id",
+                "ALTER TABLE audit_events DROP COLUMN details",
+            ] + (dialect == .postgresql ? [
+                // Ids given explicitly do not move an identity's sequence (SQLite's AUTOINCREMENT follows them).
+                """
+                SELECT setval(pg_get_serial_sequence('audit_details', 'id'), GREATEST(MAX(id), 1), MAX(id) IS NOT NULL)
+                FROM audit_details
+                """,
+            ] : [])
+        },
     ]
 
     /// Brings the schema up to date. Safe to run from several processes at once: on PostgreSQL an

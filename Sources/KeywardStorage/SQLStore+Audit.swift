@@ -3,10 +3,12 @@ import KeywardCore
 import KeywardCrypto
 
 extension SQLStore {
+    /// A record with its details. A LEFT JOIN: a record whose details row went missing still reads, and
+    /// fails to decode, so verification reports it instead of skipping it.
     static let auditColumns = """
-        SELECT id, workspace_id, at, actor_token_id, actor_role, action, project_id, connection_id, store_id, outcome, details, request_id,
-               seq, prev_hash, hash
-        FROM audit_events
+        SELECT e.id, e.workspace_id, e.at, e.actor_token_id, e.actor_role, e.action, e.project_id, e.connection_id, e.store_id,
+               e.outcome, d.body AS details, e.request_id, e.seq, e.prev_hash, e.hash
+        FROM audit_events e LEFT JOIN audit_details d ON d.id = e.details_id
         """
 
     /// Appends one record inside the caller's transaction, so a change and its record land together.
@@ -24,6 +26,9 @@ extension SQLStore {
         // Positions grouped by chain, in order within each (a batch usually holds one or a few chains).
         let order = entries.indices.sorted { (entries[$0].workspaceID, $0) < (entries[$1].workspaceID, $1) }
         var input: [UInt8] = []
+        // The values of the rows not inserted yet, one row after another: at most one INSERT's worth.
+        var rows: [SQLValue] = []
+        rows.reserveCapacity(min(entries.count, rowsPerInsert) * columnCount)
         var next = order.startIndex
         while next < order.endIndex {
             let workspace = entries[order[next]].workspaceID
@@ -38,38 +43,61 @@ extension SQLStore {
                 [.integer(workspace.rawValue)]) else { throw StorageFailure.corrupt("audit chain \(workspace) has no head") }
             var seq = try head.integer("head_seq")
             var previous = try head.text("head_hash")
-            var rows: [SQLValue] = []
-            rows.reserveCapacity((end - next) * columnCount)
+            var details = SharedDetails(workspace: workspace)
             for position in order[next..<end] {
                 let entry = entries[position]
                 seq += 1
                 input.removeAll(keepingCapacity: true)
                 AuditChain.writeHashInput(entry.canonicalForm, seq: seq, prevHash: previous, into: &input)
                 let hash = Hex.encode(SHA256.hash(input))
-                appendValues(entry, seq: seq, prevHash: previous, hash: hash, to: &rows)
+                appendValues(entry, detailsID: try details.id(of: entry.detailsJSON, connection), seq: seq, prevHash: previous, hash: hash, to: &rows)
                 previous = hash
+                if rows.count == rowsPerInsert * columnCount { try insert(connection, &rows) }
             }
-            try insert(connection, rows)
+            try insert(connection, &rows)
             try connection.query("UPDATE audit_chains SET head_seq = ?, head_hash = ? WHERE workspace_id = ?",
                                  [.integer(seq), .text(previous), .integer(workspace.rawValue)])
             next = end
         }
     }
 
-    private static let insertColumns = "workspace_id, at, actor_token_id, actor_role, action, project_id, connection_id, store_id, outcome, details, request_id, seq, prev_hash, hash"
+    /// The details rows one commit writes for one chain: each distinct value once (consecutive records
+    /// usually share it, and then the comparison is of one buffer with itself).
+    private struct SharedDetails {
+        let workspace: WorkspaceID
+        var ids: [[UInt8]: Int64] = [:]
+        var last: (body: [UInt8], id: Int64)?
+
+        init(workspace: WorkspaceID) { self.workspace = workspace }
+
+        mutating func id(of body: [UInt8], _ connection: any SQLConnection) throws -> Int64 {
+            if let last, last.body == body { return last.id }
+            let id: Int64
+            if let known = ids[body] {
+                id = known
+            } else {
+                guard let row = try connection.queryOne("INSERT INTO audit_details (workspace_id, body) VALUES (?, ?) RETURNING id",
+                                                        [.integer(workspace.rawValue), .text(String(decoding: body, as: UTF8.self))])
+                else { throw StorageFailure.corrupt("audit_details returned no id") }
+                id = try row.integer("id")
+                ids[body] = id
+            }
+            last = (body, id)
+            return id
+        }
+    }
+
+    private static let insertColumns = "workspace_id, at, actor_token_id, actor_role, action, project_id, connection_id, store_id, outcome, details_id, request_id, seq, prev_hash, hash"
     private static let columnCount = 14
     private static let rowsPerInsert = 128
 
-    /// Multi-row INSERTs of at most 128 rows (`rows` holds their values one row after another): one statement
-    /// per row would cost more than the rest of a batch. Their texts are made once (and their prepared
-    /// statements kept by the connection).
-    private static func insert(_ connection: any SQLConnection, _ rows: [SQLValue]) throws {
-        var start = 0
-        while start < rows.count {
-            let end = min(rows.count, start + rowsPerInsert * columnCount)
-            try connection.query(insertStatements[(end - start) / columnCount], Array(rows[start..<end]))
-            start = end
-        }
+    /// Inserts the rows in `rows` (their values one row after another, at most 128 rows) in one multi-row
+    /// INSERT, and empties it: one statement per row would cost more than the rest of a batch. The
+    /// statements' texts are made once (and their prepared statements kept by the connection).
+    private static func insert(_ connection: any SQLConnection, _ rows: inout [SQLValue]) throws {
+        guard !rows.isEmpty else { return }
+        try connection.query(insertStatements[rows.count / columnCount], rows)
+        rows.removeAll(keepingCapacity: true)
     }
 
     private static let insertStatements: [String] = (0...rowsPerInsert).map { count in
@@ -77,7 +105,7 @@ extension SQLStore {
             + Array(repeating: "(" + Array(repeating: "?", count: columnCount).joined(separator: ", ") + ")", count: count).joined(separator: ", ")
     }
 
-    private static func appendValues(_ entry: AuditEntry, seq: Int64, prevHash: String, hash: String, to rows: inout [SQLValue]) {
+    private static func appendValues(_ entry: AuditEntry, detailsID: Int64, seq: Int64, prevHash: String, hash: String, to rows: inout [SQLValue]) {
         rows.append(.integer(entry.workspaceID.rawValue))
         rows.append(.text(entry.formattedTime))
         rows.append(.text(entry.actor.tokenID.rawValue))
@@ -87,7 +115,7 @@ extension SQLStore {
         rows.append(entry.connectionID.map { .integer($0.rawValue) } ?? .null)
         rows.append(entry.storeID.map { .integer($0.rawValue) } ?? .null)
         rows.append(.text(entry.outcome))
-        rows.append(.text(String(decoding: entry.detailsJSON, as: UTF8.self)))
+        rows.append(.integer(detailsID))
         rows.append(.text(entry.actor.requestID))
         rows.append(.integer(seq))
         rows.append(.text(prevHash))
@@ -121,27 +149,27 @@ extension SQLStore {
     }
 
     public func listAudit(in workspace: WorkspaceID, _ filter: AuditFilter, _ request: PageRequest) throws -> Page<AuditEvent> {
-        var conditions = ["workspace_id = ?"]
+        var conditions = ["e.workspace_id = ?"]
         var parameters: [SQLValue] = [.integer(workspace.rawValue)]
         func add(_ condition: String, _ value: SQLValue) {
             conditions.append(condition)
             parameters.append(value)
         }
-        if let since = filter.since { add("at >= ?", .text(Timestamp.format(since))) }
-        if let until = filter.until { add("at < ?", .text(Timestamp.format(until))) }
-        if let actor = filter.actor { add("actor_token_id = ?", .text(actor.rawValue)) }
-        if let project = filter.projectID { add("project_id = ?", .integer(project.rawValue)) }
-        if let id = filter.connectionID { add("connection_id = ?", .integer(id.rawValue)) }
-        if let action = filter.action { add("action = ?", .text(action.rawValue)) }
-        if let outcome = filter.outcome { add("outcome = ?", .text(outcome)) }
+        if let since = filter.since { add("e.at >= ?", .text(Timestamp.format(since))) }
+        if let until = filter.until { add("e.at < ?", .text(Timestamp.format(until))) }
+        if let actor = filter.actor { add("e.actor_token_id = ?", .text(actor.rawValue)) }
+        if let project = filter.projectID { add("e.project_id = ?", .integer(project.rawValue)) }
+        if let id = filter.connectionID { add("e.connection_id = ?", .integer(id.rawValue)) }
+        if let action = filter.action { add("e.action = ?", .text(action.rawValue)) }
+        if let outcome = filter.outcome { add("e.outcome = ?", .text(outcome)) }
         // In chain order, paged by position: the index on (workspace_id, seq) serves it.
         if let after = request.after {
             guard let seq = Int64(after) else { throw PageRequest.invalidCursor }
-            add("seq > ?", .integer(seq))
+            add("e.seq > ?", .integer(seq))
         }
         parameters.append(.integer(Int64(request.limit + 1)))
         return try run { connection in
-            let rows = try connection.query("\(Self.auditColumns) WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq LIMIT ?", parameters)
+            let rows = try connection.query("\(Self.auditColumns) WHERE \(conditions.joined(separator: " AND ")) ORDER BY e.seq LIMIT ?", parameters)
             return Page(fetched: try rows.map(Self.decodeAudit), limit: request.limit, key: { String($0.seq) })
         }
     }
@@ -173,7 +201,7 @@ extension SQLStore {
             var verifier = AuditChain.Verifier(workspace, ends: ends, exported: exported) { Hex.encode(SHA256.hash($0)) }
             var after: Int64 = -1
             reading: while true {
-                let rows = try connection.query("\(Self.auditColumns) WHERE workspace_id = ? AND seq > ? ORDER BY seq LIMIT 2000",
+                let rows = try connection.query("\(Self.auditColumns) WHERE e.workspace_id = ? AND e.seq > ? ORDER BY e.seq LIMIT 2000",
                                                 [.integer(workspace.rawValue), .integer(after)])
                 for row in rows {
                     // A row that no longer decodes was edited into something the schema does not allow.
@@ -207,6 +235,13 @@ extension SQLStore {
                                                            [.integer(workspace.rawValue), .integer(lastPruned)]) else { continue }
                 let rows = try connection.query("DELETE FROM audit_events WHERE workspace_id = ? AND seq <= ? RETURNING id",
                                                 [.integer(workspace.rawValue), .integer(lastPruned)])
+                // A chain's details rows are numbered in chain order (its head is locked before they are
+                // written), so every row older than the oldest one a retained record points at belonged to
+                // pruned records only. (A row shared within the commit where the cut falls may stay.)
+                try connection.query("""
+                    DELETE FROM audit_details WHERE workspace_id = ?
+                    AND id < COALESCE((SELECT MIN(details_id) FROM audit_events WHERE workspace_id = ?), (SELECT MAX(id) + 1 FROM audit_details))
+                    """, [.integer(workspace.rawValue), .integer(workspace.rawValue)])
                 try connection.query("UPDATE audit_chains SET anchor_seq = ?, anchor_hash = ? WHERE workspace_id = ?",
                                      [.integer(lastPruned), .text(try anchor.text("hash")), .integer(workspace.rawValue)])
                 deleted += rows.count
@@ -223,9 +258,10 @@ extension SQLStore {
         try write { connection in
             guard try connection.queryOne("SELECT pending FROM audit_unchained\(connection.dialect.forUpdate)", []) != nil else { return }
             try connection.query("DELETE FROM audit_unchained", [])
-            let rows = try connection.query("\(Self.auditColumns) WHERE seq IS NULL ORDER BY id", [])
+            let rows = try connection.query("\(Self.auditColumns) WHERE e.seq IS NULL ORDER BY e.id", [])
             guard !rows.isEmpty else { return }
             let events = try rows.map(Self.decodeAudit)
+            try connection.query("DELETE FROM audit_details WHERE id IN (SELECT details_id FROM audit_events WHERE seq IS NULL)", [])
             try connection.query("DELETE FROM audit_events WHERE seq IS NULL", [])
             try Self.appendAudit(connection, events.map { event in
                 AuditEntry(workspaceID: event.workspaceID, at: event.at,

@@ -1,5 +1,6 @@
 import Foundation
 import KeywardCore
+import KeywardCrypto
 @testable import KeywardStorage
 import KeywardTestSupport
 import Testing
@@ -66,14 +67,22 @@ import Testing
 
     @Test(arguments: StoreEngine.available)
     func anEditedRecordIsFoundWhereverTheEditIs(_ engine: StoreEngine) throws {
-        for (column, value) in [("outcome", "'access_denied'"), ("details", "'{}'"), ("actor_token_id", "'00000000000000ff'"),
-                                ("at", "'2020-01-01T00:00:00.000Z'"), ("connection_id", "NULL"), ("request_id", "'other'")] {
+        let edits = [("outcome", "'access_denied'"), ("actor_token_id", "'00000000000000ff'"), ("at", "'2020-01-01T00:00:00.000Z'"),
+                     ("connection_id", "NULL"), ("request_id", "'other'")].map { column, value in
+            "UPDATE audit_events SET \(column) = \(value) WHERE workspace_id = 7 AND seq = 4"
+        } + [
+            // Details live in their own table.
+            "UPDATE audit_details SET body = '{}' WHERE id = (SELECT details_id FROM audit_events WHERE workspace_id = 7 AND seq = 4)",
+            "UPDATE audit_events SET details_id = (SELECT details_id FROM audit_events WHERE workspace_id = 7 AND seq = 5) WHERE workspace_id = 7 AND seq = 4",
+            "DELETE FROM audit_details WHERE id = (SELECT details_id FROM audit_events WHERE workspace_id = 7 AND seq = 4)",
+        ]
+        for edit in edits {
             let f = try Fixture(engine)
             defer { f.cleanup() }
             try f.fill()
-            try f.raw.query("UPDATE audit_events SET \(column) = \(value) WHERE workspace_id = 7 AND seq = 4", [])
+            try f.raw.query(edit, [])
             let report = try f.verify()
-            #expect(!report.ok && report.problem?.kind == .edited && report.problem?.seq == 4, "\(column): \(report)")
+            #expect(!report.ok && report.problem?.kind == .edited && report.problem?.seq == 4, "\(edit): \(report)")
             #expect(report.lastSeq == 3)
             #expect(try f.verify(Self.other).ok, "other chains are not affected")
         }
@@ -163,15 +172,96 @@ import Testing
     }
 
     @Test(arguments: StoreEngine.available)
+    func recordsOfACommitStoreTheDetailsTheyShareOnce(_ engine: StoreEngine) throws {
+        let f = try Fixture(engine)
+        defer { f.cleanup() }
+        func details(_ cache: String) -> [String: JSONValue] {
+            ["references": .array([.object(["reference": .string("secret:db#password"), "cache": .string(cache)])])]
+        }
+        func resolve(_ n: Int, cache: String, workspace: WorkspaceID = Self.ws, at: Date = Timestamp.now()) -> AuditEntry {
+            AuditEntry(workspaceID: workspace, at: at, actor: Actor(tokenID: TokenID(rawValue: "00000000000000a1")!, role: .runtime, requestID: "r-\(n)"),
+                       action: .connectionResolved, projectID: ProjectID(1), connectionID: ConnectionID(1), details: details(cache))
+        }
+        func detailsRows() throws -> Int64 { try #require(try f.raw.queryOne("SELECT COUNT(*) AS n FROM audit_details", [])).integer("n") }
+        let old = Date(timeIntervalSinceNow: -40 * 86_400)
+        // Two values in one chain and one in another: three rows for eight records.
+        try f.store.appendAudit((1...3).map { resolve($0, cache: "hit", at: old) } + [resolve(4, cache: "miss", at: old)]
+                                + (5...6).map { resolve($0, cache: "hit", at: old) } + [resolve(7, cache: "hit", workspace: Self.other)])
+        #expect(try detailsRows() == 3)
+        // Each commit writes its own.
+        try f.store.appendAudit((8...9).map { resolve($0, cache: "hit") })
+        #expect(try detailsRows() == 4)
+        let events = try f.store.listAudit(in: Self.ws, AuditFilter(), PageRequest(limit: 100)).items
+        #expect(events.map(\.requestID) == ["r-1", "r-2", "r-3", "r-4", "r-5", "r-6", "r-8", "r-9"])
+        #expect(events.map(\.details) == [1, 2, 3, 4, 5, 6, 8, 9].map { details($0 == 4 ? "miss" : "hit") })
+        #expect(try f.verify().ok && f.verify(Self.other).ok)
+
+        // Pruning takes the details no kept record points at.
+        #expect(try f.store.pruneAudit(before: Date(timeIntervalSinceNow: -30 * 86_400)) == 6)
+        #expect(try detailsRows() == 2)
+        #expect(try f.store.listAudit(in: Self.ws, AuditFilter(), PageRequest(limit: 100)).items.map(\.requestID) == ["r-8", "r-9"])
+        #expect(try f.verify().ok && f.verify(Self.other).ok)
+
+        // An edit of a shared row breaks the chain at the first record pointing at it.
+        try f.raw.query("UPDATE audit_details SET body = '{}' WHERE workspace_id = 7", [])
+        #expect(try f.verify().problem?.seq == 7)
+    }
+
+    @Test(arguments: StoreEngine.available)
+    func aTrailWrittenBeforeDetailsWereSharedStillVerifiesAndReads(_ engine: StoreEngine) throws {
+        let database = try engine.emptyDatabase()
+        defer { database.cleanup() }
+        let raw = try database.raw()
+        _ = try Migrations.apply(Migrations.all.filter { $0.version <= 4 }, on: raw)
+        // Two records as schema version 4 stored them (details in the row), hashed as the chain's writer did.
+        var previous = AuditChain.genesis
+        var written: [AuditEvent] = []
+        for n in 1...2 {
+            var event = AuditEvent(id: 0, workspaceID: Self.ws, at: Timestamp.parse("2026-11-0\(n)T10:00:00.000Z")!,
+                                   actorTokenID: TokenID(rawValue: "00000000000000a1")!, actorRole: .runtime, action: .connectionResolved,
+                                   projectID: ProjectID(1), connectionID: ConnectionID(1), storeID: nil, outcome: "success",
+                                   details: ["n": .number(Double(n))], requestID: "r-\(n)")
+            event.seq = Int64(n)
+            event.prevHash = previous
+            event.hash = Hex.encode(SHA256.hash(AuditChain.hashInput(event)))
+            try raw.query("""
+                INSERT INTO audit_events (workspace_id, at, actor_token_id, actor_role, action, project_id, connection_id, outcome, details,
+                                          request_id, seq, prev_hash, hash)
+                VALUES (7, ?, '00000000000000a1', 'runtime', 'connection.resolve', 1, 1, 'success', ?, ?, ?, ?, ?)
+                """, [.text(Timestamp.format(event.at)), .text(String(decoding: JSONValue.object(event.details).jsonBytes, as: UTF8.self)),
+                      .text(event.requestID), .integer(event.seq), .text(event.prevHash), .text(event.hash)])
+            try raw.query("""
+                INSERT INTO audit_chains (workspace_id, head_seq, head_hash, anchor_seq, anchor_hash) VALUES (7, ?, ?, 0, ?)
+                ON CONFLICT (workspace_id) DO UPDATE SET head_seq = excluded.head_seq, head_hash = excluded.head_hash
+                """, [.integer(event.seq), .text(event.hash), .text(AuditChain.genesis)])
+            previous = event.hash
+            written.append(event)
+        }
+        try raw.query("DELETE FROM audit_unchained", [])
+
+        let store = try database.openStore()
+        #expect(try store.verifyAudit(in: Self.ws, exported: nil).ok)
+        let listed = try store.listAudit(in: Self.ws, AuditFilter(), PageRequest(limit: 10)).items
+        #expect(listed.map(\.details) == written.map(\.details) && listed.map(\.hash) == written.map(\.hash))
+        // New records continue the chain, and new details rows do not collide with the moved ones.
+        try store.appendAudit([AuditEntry(workspaceID: Self.ws, actor: Actor(tokenID: TokenID(rawValue: "00000000000000a1")!, role: .runtime, requestID: "r-3"),
+                                          action: .connectionResolved, details: ["n": .number(3)])])
+        #expect(try store.verifyAudit(in: Self.ws, exported: nil).records == 3)
+        #expect(try store.listAudit(in: Self.ws, AuditFilter(), PageRequest(limit: 10)).items.last?.details["n"] == .number(3))
+    }
+
+    @Test(arguments: StoreEngine.available)
     func recordsFromBeforeTheChainAreChainedOnceAfterTheMigration(_ engine: StoreEngine) throws {
         let f = try Fixture(engine)
         defer { f.cleanup() }
         // A record as schema version 3 wrote it: no position, no hashes.
+        // (Its details as migration 5 moved them: a row of their own.)
         func legacy(_ request: String) throws {
+            let details = try #require(try f.raw.queryOne("INSERT INTO audit_details (workspace_id, body) VALUES (7, '{}') RETURNING id", []))
             try f.raw.query("""
-                INSERT INTO audit_events (workspace_id, at, actor_token_id, actor_role, action, outcome, details, request_id)
-                VALUES (7, '2026-01-01T00:00:00.000Z', '00000000000000a1', 'workspace_admin', 'secrets.scope.switch', 'success', '{}', ?)
-                """, [.text(request)])
+                INSERT INTO audit_events (workspace_id, at, actor_token_id, actor_role, action, outcome, details_id, request_id)
+                VALUES (7, '2026-01-01T00:00:00.000Z', '00000000000000a1', 'workspace_admin', 'secrets.scope.switch', 'success', ?, ?)
+                """, [.integer(try details.integer("id")), .text(request)])
         }
         try legacy("old-1")
         try legacy("old-2")
@@ -183,6 +273,8 @@ import Testing
         #expect(try f.verify().ok && f.verify().records == 2)
         #expect(try f.store.listAudit(in: Self.ws, AuditFilter(), PageRequest(limit: 10)).items.map(\.requestID) == ["old-1", "old-2"])
         #expect(try f.raw.queryOne("SELECT pending FROM audit_unchained", []) == nil)
+        // Their details rows went with them; the chained records share one.
+        #expect(try f.raw.queryOne("SELECT COUNT(*) AS n FROM audit_details", [])?.integer("n") == 1)
         try f.store.chainLegacyAuditRecords()
         #expect(try f.verify().records == 2)
     }

@@ -15,6 +15,28 @@ import Testing
                    action: .connectionResolved, connectionID: ConnectionID(Int64(n)), details: ["n": .number(Double(n)), "s": .string("a\"b\\\n")])
     }
 
+    /// Where a journal goes (with its second segment beside it), in a directory of its own.
+    func journalFile() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory.appendingPathComponent("audit.journal")
+    }
+
+    /// Lines of a journal segment up to its zeros, header included.
+    func lines(_ path: String) throws -> [Data] {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        return bytes.prefix(upTo: bytes.firstIndex(of: 0) ?? bytes.endIndex).split(separator: 0x0a).map { Data($0) }
+    }
+
+    /// `count` records of about 1 KiB each, numbered from `first`.
+    func large(_ first: Int, _ count: Int) -> [AuditEntry] {
+        let padding = String(repeating: "x", count: 700)
+        return (first..<first + count).map { n in
+            AuditEntry(workspaceID: WorkspaceID(3), actor: Actor(tokenID: TokenID(rawValue: "00000000000000c3")!, role: .runtime, requestID: "q-\(n)"),
+                       action: .connectionResolved, details: ["padding": .string(padding)])
+        }
+    }
+
     func requests(_ store: SQLStore) throws -> [String] {
         try store.listAudit(in: WorkspaceID(3), AuditFilter(), PageRequest(limit: 500)).items.map(\.requestID)
     }
@@ -23,8 +45,8 @@ import Testing
     func appendedRecordsReachTheTrailInOrder(_ engine: StoreEngine) throws {
         let (store, cleanup) = try engine.open()
         defer { cleanup() }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: file) }
+        let file = try journalFile()
+        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
         let journal = try AuditJournal(file: file, store: store, logger: logger)
         for n in 1...30 { try journal.append([entry(n)]) }
         try journal.append([entry(31), entry(32)])
@@ -40,30 +62,47 @@ import Testing
         reopened.stop()
     }
 
-    @Test func aJournalThatGrewIsEmptiedOnceItIsInTheTrailAndKeepsWorking() throws {
+    @Test func pastEightMiBRecordsGoToTheOtherSegmentAndTheFirstIsEmptiedOnceInTheTrail() throws {
         let (store, cleanup) = try StoreEngine.sqlite.open()
         defer { cleanup() }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: file) }
+        let file = try journalFile()
+        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
         let journal = try AuditJournal(file: file, store: store, logger: logger)
-        // Past the 16 MiB first reservation (the file grows) and the 8 MiB compaction threshold.
-        let padding = String(repeating: "x", count: 700)
-        for batch in 0..<40 {
-            try journal.append((0..<500).map { n in
-                AuditEntry(workspaceID: WorkspaceID(3), actor: Actor(tokenID: TokenID(rawValue: "00000000000000c3")!, role: .runtime, requestID: "b\(batch)-\(n)"),
-                           action: .connectionResolved, details: ["padding": .string(padding)])
-            })
-        }
+        // 12 MiB of records: past the switch (the journal's thread may switch during the burst or after it).
+        for batch in 0..<24 { try journal.append(large(batch * 500 + 1, 500)) }
         journal.flush()
-        #expect(try Data(contentsOf: file).count > AuditJournal.initialSize)
-        journal.compactIfLarge()
-        let lines = try Data(contentsOf: file).split(separator: 0x0a).filter { $0.first != 0 }
-        #expect(lines.count == 1, "only the header is left")
-        try journal.append([entry(1)])
+        journal.maintainSegments()
+        #expect(try lines(file.path).count == 1, "the first segment holds only its header")
+        try journal.append([entry(12_001)])
+        #expect(try lines(file.path + ".2").last.flatMap { AuditJournal.decode($0)?.0 } == 12_001)
         journal.stop()
         let reopened = try AuditJournal(file: file, store: store, logger: logger)
         reopened.flush()
-        #expect(try store.verifyAudit(in: WorkspaceID(3), exported: nil).records == 20_001)
+        let report = try store.verifyAudit(in: WorkspaceID(3), exported: nil)
+        #expect(report.ok && report.records == 12_001)
+        reopened.stop()
+    }
+
+    @Test func recordsLeftInBothSegmentsAreReplayedInTheOrderTheyWereWritten() throws {
+        let (store, raw, cleanup) = try StoreEngine.sqlite.openWithRawAccess()
+        defer { cleanup() }
+        let file = try journalFile()
+        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
+        let journal = try AuditJournal(file: file, store: store, logger: logger)
+        // Nothing reaches the trail (the table of journal positions is gone), so the first segment, set
+        // aside after 8 MiB, is not emptied; the next records go to the second.
+        try raw().query("DROP TABLE audit_journals", [])
+        for batch in 0..<20 { try journal.append(large(batch * 500 + 1, 500)) }
+        journal.maintainSegments()
+        try journal.append(large(10_001, 100))
+        #expect(try lines(file.path).count == 10_001 && lines(file.path + ".2").count == 101)
+        journal.stop()
+        try raw().query("CREATE TABLE audit_journals (instance TEXT PRIMARY KEY, indexed_seq BIGINT NOT NULL)", [])
+        let reopened = try AuditJournal(file: file, store: store, logger: logger)
+        let listed = try store.listAudit(in: WorkspaceID(3), AuditFilter(), PageRequest(limit: 500, after: "9950")).items.map(\.requestID)
+        #expect(listed == (9_951...10_100).map { "q-\($0)" })
+        let report = try store.verifyAudit(in: WorkspaceID(3), exported: nil)
+        #expect(report.ok && report.records == 10_100)
         reopened.stop()
     }
 
@@ -71,8 +110,8 @@ import Testing
     func whatAKilledServerLeftIsReplayedOnceAndATornLineDropped(_ engine: StoreEngine) throws {
         let (store, cleanup) = try engine.open()
         defer { cleanup() }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: file) }
+        let file = try journalFile()
+        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
         // A journal as a server left it: three complete records, the first already in the trail, and the
         // start of a fourth whose write was cut off.
         let instance = "00112233aabbccdd"
@@ -99,8 +138,8 @@ import Testing
     @Test func aJournalLeftByAnEarlierServerIsReplayedAfterAnUpgrade() throws {
         let (store, cleanup) = try StoreEngine.sqlite.open()
         defer { cleanup() }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: file) }
+        let file = try journalFile()
+        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
         // Lines as servers before the canonical-form journal wrote them: one-letter keys.
         let lines = [
             #"{"keyward_audit_journal":1,"instance":"0011223344556677"}"#,
@@ -121,8 +160,8 @@ import Testing
     @Test func aServerStoppingWhileTheDatabaseRefusesRecordsStopsAndTheNextStartReplaysThem() throws {
         let (store, raw, cleanup) = try StoreEngine.sqlite.openWithRawAccess()
         defer { cleanup() }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: file) }
+        let file = try journalFile()
+        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
         let journal = try AuditJournal(file: file, store: store, logger: logger)
         try journal.append([entry(1)])
         journal.flush()
