@@ -1,5 +1,5 @@
 import Foundation
-import KeywardCore
+@testable import KeywardCore
 import Testing
 
 /// The bytes an audit record's hash covers. They are pinned: a stored chain verifies only as long as the
@@ -33,6 +33,32 @@ import Testing
             var spliced: [UInt8] = []
             entry.canonicalForm.write(seq: 40, prevHash: event.prevHash, into: &spliced)
             #expect(spliced == event.canonical)
+        }
+    }
+
+    /// Records whose texts need no escaping (nearly all) are copied together; the rest are encoded member by
+    /// member. Both give the same bytes and the same places for the chain fields.
+    @Test(arguments: ["r-1", "a\"quote", "back\\slash", "line\nbreak", "ctl\u{01}", "ünïcode"])
+    func copyingAndEncodingGiveTheSameForm(_ requestID: String) {
+        let ids: [Int64?] = [nil, 0, 7, 1_000_000_007, Int64.max]
+        for (index, id) in ids.enumerated() {
+            let details = JSONValue.object(["note": .string("a\"b\\\n"), "n": .number(Double(index))]).jsonBytes
+            let arguments = (action: AuditAction.allCases[index % AuditAction.allCases.count], role: Role.allCases[index % Role.allCases.count],
+                             outcome: index.isMultiple(of: 2) ? "success" : "secret_not_found")
+            let copied = AuditCanonicalForm(action: arguments.action, actorRole: arguments.role, actorTokenID: TokenID(rawValue: "00000000000000c3")!,
+                                            at: "2026-12-05T03:04:05.678Z", connectionID: id.map(ConnectionID.init), details: details,
+                                            outcome: arguments.outcome, projectID: ids[(index + 1) % ids.count].map(ProjectID.init),
+                                            requestID: requestID, storeID: ids[(index + 2) % ids.count].map(StoreID.init),
+                                            workspaceID: WorkspaceID(id ?? 1))
+            let encoded = AuditCanonicalForm(encoding: arguments.action, actorRole: arguments.role, actorTokenID: TokenID(rawValue: "00000000000000c3")!,
+                                             at: "2026-12-05T03:04:05.678Z", connectionID: id.map(ConnectionID.init), details: details,
+                                             outcome: arguments.outcome, projectID: ids[(index + 1) % ids.count].map(ProjectID.init),
+                                             requestID: requestID, storeID: ids[(index + 2) % ids.count].map(StoreID.init),
+                                             workspaceID: WorkspaceID(id ?? 1))
+            #expect(copied == encoded, "\(String(decoding: copied.bytes, as: UTF8.self))")
+            var spliced: [UInt8] = []
+            copied.write(seq: 3, prevHash: "ab", into: &spliced)
+            #expect((try? JSONDecoder().decode(JSONValue.self, from: Data(spliced))) != nil)
         }
     }
 
