@@ -31,6 +31,33 @@ public enum SHA256 {
     }
 }
 
+/// SHA-256 of many inputs in a row through one OpenSSL context, as lower-case hex: the audit chain's writer
+/// hashes every record of a batch with one. A one-shot `EVP_Digest` allocates, initializes and frees a
+/// context per call, a quarter of the time a record's ~700 bytes take. Used by one thread at a time.
+public final class SHA256HexDigester {
+    private let context: OpaquePointer
+
+    public init() {
+        guard let context = EVP_MD_CTX_new() else { fatalError("OpenSSL cannot allocate a digest context") }
+        self.context = context
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
+
+    public func digest(_ bytes: [UInt8]) -> String {
+        var digest = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        withUnsafeMutableBytes(of: &digest) { out in
+            var length: UInt32 = 0
+            let ok = bytes.withUnsafeBytes { input in
+                EVP_DigestInit_ex2(context, fetchedSHA256, nil) == 1 && EVP_DigestUpdate(context, input.baseAddress, input.count) == 1
+                    && EVP_DigestFinal_ex(context, out.baseAddress!.assumingMemoryBound(to: UInt8.self), &length) == 1
+            }
+            precondition(ok && length == 32, "SHA-256 failed")
+        }
+        return withUnsafeBytes(of: &digest) { Hex.encode(UnsafeRawBufferPointer($0)) }
+    }
+}
+
 public enum HMACSHA256 {
     public static func authenticationCode<Key: Collection<UInt8>, Bytes: Collection<UInt8>>(
         key: Key, data: Bytes
@@ -53,6 +80,15 @@ public enum HMACSHA256 {
 public enum Hex {
     /// Lower-case hex, written straight into the string (the audit journal makes one per record).
     public static func encode(_ bytes: [UInt8]) -> String {
+        bytes.withUnsafeBytes { encode($0) }
+    }
+
+    public static func encode<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
+        if let text = bytes.withContiguousStorageIfAvailable({ encode(UnsafeRawBufferPointer($0)) }) { return text }
+        return encode(Array(bytes))
+    }
+
+    public static func encode(_ bytes: UnsafeRawBufferPointer) -> String {
         String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
             for (index, byte) in bytes.enumerated() {
                 let high = byte >> 4, low = byte & 0x0f
@@ -62,8 +98,6 @@ public enum Hex {
             return bytes.count * 2
         }
     }
-
-    public static func encode<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String { encode(Array(bytes)) }
 
     public static func decode(_ text: String) -> [UInt8]? {
         let chars = Array(text.utf8)

@@ -26,6 +26,7 @@ extension SQLStore {
         // Positions grouped by chain, in order within each (a batch usually holds one or a few chains).
         let order = entries.indices.sorted { (entries[$0].workspaceID, $0) < (entries[$1].workspaceID, $1) }
         var input: [UInt8] = []
+        let digester = SHA256HexDigester()
         // The values of the rows not inserted yet, one row after another: at most one INSERT's worth.
         var rows: [SQLValue] = []
         rows.reserveCapacity(min(entries.count, rowsPerInsert) * columnCount)
@@ -49,7 +50,7 @@ extension SQLStore {
                 seq += 1
                 input.removeAll(keepingCapacity: true)
                 AuditChain.writeHashInput(entry.canonicalForm, seq: seq, prevHash: previous, into: &input)
-                let hash = Hex.encode(SHA256.hash(input))
+                let hash = digester.digest(input)
                 appendValues(entry, detailsID: try details.id(of: entry.detailsJSON, connection), seq: seq, prevHash: previous, hash: hash, to: &rows)
                 previous = hash
                 if rows.count == rowsPerInsert * columnCount { try insert(connection, &rows) }

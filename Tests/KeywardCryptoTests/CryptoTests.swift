@@ -7,6 +7,16 @@ import Testing
         #expect(Hex.encode(SHA256.hash("abc")) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
+    @Test func aReusedDigesterGivesEachInputsOwnHash() {
+        let digester = SHA256HexDigester()
+        #expect(digester.digest(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(digester.digest([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        for length in [1, 55, 56, 64, 700, 5000] {
+            let input = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            #expect(digester.digest(input) == Hex.encode(SHA256.hash(input)))
+        }
+    }
+
     @Test func hmacSHA256MatchesRFC4231TestCase2() {
         let mac = HMACSHA256.authenticationCode(key: Array("Jefe".utf8), data: Array("what do ya want for nothing?".utf8))
         #expect(Hex.encode(mac) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
