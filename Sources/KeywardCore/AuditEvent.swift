@@ -158,41 +158,41 @@ public struct AuditCanonicalForm: Sendable, Equatable {
     private static func copied(action: AuditAction, actorRole: Role, actorTokenID: TokenID, at: String, connectionID: ConnectionID?,
                                details: [UInt8], outcome: String, projectID: ProjectID?, requestID: String, storeID: StoreID?,
                                workspaceID: WorkspaceID) -> (bytes: [UInt8], prevHashAt: Int, seqAt: Int)? {
-        let texts = [action.rawValue, actorRole.rawValue, actorTokenID.rawValue, at, outcome, requestID]
-        guard !texts.contains(where: needsEscaping) else { return nil }
-        let integers = [connectionID?.rawValue, projectID?.rawValue, storeID?.rawValue, workspaceID.rawValue]
-        var capacity = details.count + literalsLength
-        for text in texts { capacity += text.utf8.count }
-        for integer in integers { capacity += integer == nil ? 4 : 20 }
+        let (actionName, roleName, token) = (action.rawValue, actorRole.rawValue, actorTokenID.rawValue)
+        guard !needsEscaping(actionName), !needsEscaping(roleName), !needsEscaping(token), !needsEscaping(at),
+              !needsEscaping(outcome), !needsEscaping(requestID) else { return nil }
+        let (connection, project, store) = (connectionID?.rawValue, projectID?.rawValue, storeID?.rawValue)
+        let capacity = details.count + literalsLength + actionName.utf8.count + roleName.utf8.count + token.utf8.count + at.utf8.count
+            + outcome.utf8.count + requestID.utf8.count + 20 * 4
         var prevHashAt = 0, seqAt = 0
         let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
             var out = ByteCursor(start: buffer.baseAddress!)
             out.write(#"{"action":""#)
-            out.write(texts[0])
+            out.write(actionName)
             out.write(#"","actor_role":""#)
-            out.write(texts[1])
+            out.write(roleName)
             out.write(#"","actor_token_id":""#)
-            out.write(texts[2])
+            out.write(token)
             out.write(#"","at":""#)
-            out.write(texts[3])
+            out.write(at)
             out.write(#"","connection_id":"#)
-            out.write(integer: integers[0])
+            out.write(integer: connection)
             out.write(#","details":"#)
             details.withUnsafeBufferPointer { out.write($0) }
             out.write(#","outcome":""#)
-            out.write(texts[4])
+            out.write(outcome)
             out.write(#"","#)
             prevHashAt = out.count
             out.write(#""project_id":"#)
-            out.write(integer: integers[1])
+            out.write(integer: project)
             out.write(#","request_id":""#)
-            out.write(texts[5])
+            out.write(requestID)
             out.write(#"","#)
             seqAt = out.count
             out.write(#""store_id":"#)
-            out.write(integer: integers[2])
+            out.write(integer: store)
             out.write(#","workspace_id":"#)
-            out.write(integer: integers[3])
+            out.write(integer: workspaceID.rawValue)
             out.write("}")
             count = out.count
         }
@@ -279,8 +279,6 @@ public struct AuditEntry: Sendable, Equatable {
     /// The details as canonical JSON (`JSONValue`'s writer: sorted keys), written once when the entry is
     /// made: the stored column takes these bytes as they are.
     public let detailsJSON: [UInt8]
-    /// The time as stored and hashed.
-    public let formattedTime: String
     /// Its canonical form, written when the entry is made (on the request path, where the journal needs it
     /// anyway), so that chaining it costs a splice instead of an encoding.
     public let canonicalForm: AuditCanonicalForm
@@ -304,8 +302,9 @@ public struct AuditEntry: Sendable, Equatable {
         self.storeID = storeID
         self.outcome = outcome
         self.detailsJSON = detailsJSON
-        formattedTime = Timestamp.format(at)
-        canonicalForm = AuditCanonicalForm(action: action, actorRole: actor.role, actorTokenID: actor.tokenID, at: formattedTime,
+        // The formatted time is not kept: the thread that stores the entry formats it again (the same text)
+        // rather than free an allocation made by the request's thread.
+        canonicalForm = AuditCanonicalForm(action: action, actorRole: actor.role, actorTokenID: actor.tokenID, at: Timestamp.format(at),
                                            connectionID: connectionID, details: detailsJSON, outcome: outcome, projectID: projectID,
                                            requestID: actor.requestID, storeID: storeID, workspaceID: workspaceID)
     }

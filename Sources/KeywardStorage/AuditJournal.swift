@@ -99,16 +99,15 @@ public final class AuditJournal: @unchecked Sendable {
     public func append(_ entries: [AuditEntry]) throws {
         guard !entries.isEmpty else { return }
         // A record's line is its canonical form (written when the entry was made) with its number added last.
-        let bodies = entries.map(Self.body)
         appending.lock()
         defer { appending.unlock() }
         var needed = 0
-        for (index, body) in bodies.enumerated() { needed += body.count + Self.numberLength(appended + Int64(index) + 1) }
+        for (index, entry) in entries.enumerated() { needed += Self.body(entry).count + Self.numberLength(appended + Int64(index) + 1) }
         // Room for all of them first: a request's records are in the journal together or not at all.
         try active.reserve(needed)
-        for (index, body) in bodies.enumerated() {
+        for (index, entry) in entries.enumerated() {
             let seq = appended + Int64(index) + 1
-            active.append(body, seq: seq) { Self.writeNumber(seq, to: $0) }
+            active.append(Self.body(entry), seq: seq) { Self.writeNumber(seq, to: $0) }
         }
         indexing.lock()
         while appended - indexed >= backlogLimit && !stopped { indexing.wait() }

@@ -108,7 +108,7 @@ extension SQLStore {
 
     private static func appendValues(_ entry: AuditEntry, detailsID: Int64, seq: Int64, prevHash: String, hash: String, to rows: inout [SQLValue]) {
         rows.append(.integer(entry.workspaceID.rawValue))
-        rows.append(.text(entry.formattedTime))
+        rows.append(.text(Timestamp.format(entry.at)))
         rows.append(.text(entry.actor.tokenID.rawValue))
         rows.append(.text(entry.actor.role.rawValue))
         rows.append(.text(entry.action.rawValue))
