@@ -39,7 +39,9 @@ public final class AuditJournal: @unchecked Sendable {
 
     // Guarded by `indexing`.
     private let indexing = NSCondition()
-    private var queue: [(seq: Int64, entry: AuditEntry)] = []
+    /// Records appended but not yet taken by the thread, in order: the first is number `queuedAfter + 1`.
+    private var queue: [AuditEntry] = []
+    private var queuedAfter: Int64
     private var indexed: Int64
     private var stopping = false
     private var stopped = false
@@ -84,6 +86,7 @@ public final class AuditJournal: @unchecked Sendable {
         if !replay.isEmpty { logger.info("replayed the audit journal into the trail", [("records", .int(Int64(replay.count)))]) }
         appended = max(last, position)
         indexed = appended
+        queuedAfter = appended
         // Everything in the files is in the trail now: start them afresh.
         let header = Self.header(instance)
         active = try AuditJournalSegment(path: paths[0], header: header)
@@ -111,7 +114,7 @@ public final class AuditJournal: @unchecked Sendable {
         }
         indexing.lock()
         while appended - indexed >= backlogLimit && !stopped { indexing.wait() }
-        for (index, entry) in entries.enumerated() { queue.append((appended + Int64(index) + 1, entry)) }
+        queue.append(contentsOf: entries)
         // The thread looks every few milliseconds anyway; waking it for each request would cost a context
         // switch per request. Only a large backlog calls it at once.
         if queue.count >= wakeAbove { indexing.signal() }
@@ -154,7 +157,7 @@ public final class AuditJournal: @unchecked Sendable {
     private func run() {
         // At the request threads' priority: a lower one let a burst run ahead of the trail until the backlog
         // limit, then every request waited on the trail at once. Keeping up costs less than catching up.
-        var taken: [(seq: Int64, entry: AuditEntry)] = []
+        var taken: [AuditEntry] = []
         var failures = 0
         while true {
             indexing.lock()
@@ -170,13 +173,18 @@ public final class AuditJournal: @unchecked Sendable {
             // Everything queued, at once: the queue is swapped for the buffer emptied last time, so requests
             // never wait on the lock while records are copied or moved.
             swap(&taken, &queue)
+            let first = queuedAfter + 1
+            queuedAfter += Int64(taken.count)
             indexing.unlock()
 
             var start = taken.startIndex
             while start < taken.endIndex {
                 let end = min(taken.endIndex, start + maximumBatch)
+                let last = first + Int64(end) - 1
                 do {
-                    try store.appendAudit(taken[start..<end].map(\.entry), journal: AuditJournalPosition(instance: instance, seq: taken[end - 1].seq))
+                    // Usually everything taken is one commit, passed as it is (no copy of each record).
+                    let batch = start == 0 && end == taken.endIndex ? taken : Array(taken[start..<end])
+                    try store.appendAudit(batch, journal: AuditJournalPosition(instance: instance, seq: last))
                     failures = 0
                 } catch {
                     // The records are safe in the file; try again, more slowly each time. A server that is
@@ -200,7 +208,7 @@ public final class AuditJournal: @unchecked Sendable {
                     continue
                 }
                 indexing.lock()
-                indexed = taken[end - 1].seq
+                indexed = last
                 indexing.broadcast()
                 indexing.unlock()
                 start = end
