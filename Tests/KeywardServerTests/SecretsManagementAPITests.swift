@@ -35,6 +35,7 @@ import Testing
             api.call(method, path, token: token ?? admin, body: body, query: query)
         }
 
+        @discardableResult
         func connection(_ p: Int64, _ name: String, _ password: String) -> APIHarness.Reply {
             call("POST", connections(p), #"{"name":"\#(name)","type":"postgresql","fields":{"host":"db","password":"\#(password)"}}"#)
         }
