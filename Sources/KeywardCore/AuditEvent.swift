@@ -114,97 +114,60 @@ public struct AuditCanonicalForm: Sendable, Equatable {
     private let prevHashAt: Int
     private let seqAt: Int
 
+    /// Copied together in one buffer of the exact size, its keys and punctuation as literals: one record is
+    /// made per request. Texts go in as they are unless they need escaping (ids, codes and times never do),
+    /// which JSONValue's writer then does.
     public init(action: AuditAction, actorRole: Role, actorTokenID: TokenID, at: String, connectionID: ConnectionID?, details: [UInt8],
                 outcome: String, projectID: ProjectID?, requestID: String, storeID: StoreID?, workspaceID: WorkspaceID) {
-        if let written = Self.copied(action: action, actorRole: actorRole, actorTokenID: actorTokenID, at: at, connectionID: connectionID,
-                                     details: details, outcome: outcome, projectID: projectID, requestID: requestID, storeID: storeID,
-                                     workspaceID: workspaceID) {
-            self.init(bytes: written.bytes, prevHashAt: written.prevHashAt, seqAt: written.seqAt)
-            return
-        }
-        self.init(encoding: action, actorRole: actorRole, actorTokenID: actorTokenID, at: at, connectionID: connectionID, details: details,
-                  outcome: outcome, projectID: projectID, requestID: requestID, storeID: storeID, workspaceID: workspaceID)
-    }
-
-    private init(bytes: [UInt8], prevHashAt: Int, seqAt: Int) {
-        self.bytes = bytes
-        self.prevHashAt = prevHashAt
-        self.seqAt = seqAt
-    }
-
-    /// The general way: member by member through `JSONObjectWriter`, escaping what needs it.
-    init(encoding action: AuditAction, actorRole: Role, actorTokenID: TokenID, at: String, connectionID: ConnectionID?, details: [UInt8],
-         outcome: String, projectID: ProjectID?, requestID: String, storeID: StoreID?, workspaceID: WorkspaceID) {
-        var record = JSONObjectWriter(capacity: 384 + details.count)
-        record.string("action", action.rawValue)
-        record.string("actor_role", actorRole.rawValue)
-        record.string("actor_token_id", actorTokenID.rawValue)
-        record.string("at", at)
-        record.integer("connection_id", connectionID?.rawValue)
-        record.json("details", details)
-        record.string("outcome", outcome)
-        prevHashAt = record.bytes.count + 1
-        record.integer("project_id", projectID?.rawValue)
-        record.string("request_id", requestID)
-        seqAt = record.bytes.count + 1
-        record.integer("store_id", storeID?.rawValue)
-        record.integer("workspace_id", workspaceID.rawValue)
-        bytes = record.closed()
-    }
-
-    /// The way every request takes (one record each): when no text needs escaping, which is what the ids,
-    /// codes and times of a record almost always are, the form is copied together in one buffer of the
-    /// exact size, its keys and punctuation as literals. The same bytes as `init(encoding:)` (tested).
-    private static func copied(action: AuditAction, actorRole: Role, actorTokenID: TokenID, at: String, connectionID: ConnectionID?,
-                               details: [UInt8], outcome: String, projectID: ProjectID?, requestID: String, storeID: StoreID?,
-                               workspaceID: WorkspaceID) -> (bytes: [UInt8], prevHashAt: Int, seqAt: Int)? {
-        let (actionName, roleName, token) = (action.rawValue, actorRole.rawValue, actorTokenID.rawValue)
-        guard !needsEscaping(actionName), !needsEscaping(roleName), !needsEscaping(token), !needsEscaping(at),
-              !needsEscaping(outcome), !needsEscaping(requestID) else { return nil }
-        let (connection, project, store) = (connectionID?.rawValue, projectID?.rawValue, storeID?.rawValue)
-        let capacity = details.count + literalsLength + actionName.utf8.count + roleName.utf8.count + token.utf8.count + at.utf8.count
-            + outcome.utf8.count + requestID.utf8.count + 20 * 4
+        let texts = (action: JSONString(action.rawValue), role: JSONString(actorRole.rawValue), token: JSONString(actorTokenID.rawValue),
+                     at: JSONString(at), outcome: JSONString(outcome), request: JSONString(requestID))
+        let capacity = Self.literalsLength + details.count + 4 * 20 + texts.action.count + texts.role.count + texts.token.count
+            + texts.at.count + texts.outcome.count + texts.request.count
         var prevHashAt = 0, seqAt = 0
-        let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+        bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
             var out = ByteCursor(start: buffer.baseAddress!)
-            out.write(#"{"action":""#)
-            out.write(actionName)
-            out.write(#"","actor_role":""#)
-            out.write(roleName)
-            out.write(#"","actor_token_id":""#)
-            out.write(token)
-            out.write(#"","at":""#)
-            out.write(at)
-            out.write(#"","connection_id":"#)
-            out.write(integer: connection)
+            out.write(#"{"action":"#)
+            out.write(texts.action)
+            out.write(#","actor_role":"#)
+            out.write(texts.role)
+            out.write(#","actor_token_id":"#)
+            out.write(texts.token)
+            out.write(#","at":"#)
+            out.write(texts.at)
+            out.write(#","connection_id":"#)
+            out.write(integer: connectionID?.rawValue)
             out.write(#","details":"#)
             details.withUnsafeBufferPointer { out.write($0) }
-            out.write(#","outcome":""#)
-            out.write(outcome)
-            out.write(#"","#)
+            out.write(#","outcome":"#)
+            out.write(texts.outcome)
+            out.write(",")
             prevHashAt = out.count
             out.write(#""project_id":"#)
-            out.write(integer: project)
-            out.write(#","request_id":""#)
-            out.write(requestID)
-            out.write(#"","#)
+            out.write(integer: projectID?.rawValue)
+            out.write(#","request_id":"#)
+            out.write(texts.request)
+            out.write(",")
             seqAt = out.count
             out.write(#""store_id":"#)
-            out.write(integer: store)
+            out.write(integer: storeID?.rawValue)
             out.write(#","workspace_id":"#)
             out.write(integer: workspaceID.rawValue)
             out.write("}")
             count = out.count
         }
-        return (bytes, prevHashAt, seqAt)
+        self.prevHashAt = prevHashAt
+        self.seqAt = seqAt
     }
 
-    /// The keys and punctuation `copied` writes.
-    private static let literalsLength = #"{"action":"","actor_role":"","actor_token_id":"","at":"","connection_id":,"details":,"outcome":"","project_id":,"request_id":"","store_id":,"workspace_id":}"#.utf8.count
-
-    private static func needsEscaping(_ text: String) -> Bool {
-        text.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+    /// A form as written elsewhere (tests compare against an independent encoding).
+    init(bytes: [UInt8], prevHashAt: Int, seqAt: Int) {
+        self.bytes = bytes
+        self.prevHashAt = prevHashAt
+        self.seqAt = seqAt
     }
+
+    /// The keys and punctuation `init` writes.
+    private static let literalsLength = #"{"action":,"actor_role":,"actor_token_id":,"at":,"connection_id":,"details":,"outcome":,"project_id":,"request_id":,"store_id":,"workspace_id":}"#.utf8.count
 
     private static let prevHashKey = Array(#""prev_hash":""#.utf8)
     private static let seqKey = Array(#""seq":"#.utf8)
@@ -226,6 +189,30 @@ public struct AuditCanonicalForm: Sendable, Equatable {
     }
 }
 
+/// A text as a JSON string: as it is between quotes, or escaped by JSONValue's writer when it has to be.
+private enum JSONString {
+    case plain(String)
+    case escaped([UInt8])
+
+    init(_ text: String) {
+        if text.utf8.contains(where: JSONValue.needsEscaping) {
+            var escaped: [UInt8] = []
+            JSONValue.writeString(text, into: &escaped)
+            self = .escaped(escaped)
+        } else {
+            self = .plain(text)
+        }
+    }
+
+    /// Its length as written, quotes included.
+    var count: Int {
+        switch self {
+        case .plain(let text): text.utf8.count + 2
+        case .escaped(let bytes): bytes.count
+        }
+    }
+}
+
 /// Writes bytes one after another into memory reserved beforehand (by an exact count).
 private struct ByteCursor {
     let start: UnsafeMutablePointer<UInt8>
@@ -241,8 +228,15 @@ private struct ByteCursor {
 
     mutating func write(_ literal: StaticString) { literal.withUTF8Buffer { write($0) } }
 
-    mutating func write(_ text: String) {
-        if text.utf8.withContiguousStorageIfAvailable({ write($0) }) == nil { Array(text.utf8).withUnsafeBufferPointer { write($0) } }
+    mutating func write(_ text: JSONString) {
+        switch text {
+        case .plain(let text):
+            write("\"")
+            if text.utf8.withContiguousStorageIfAvailable({ write($0) }) == nil { Array(text.utf8).withUnsafeBufferPointer { write($0) } }
+            write("\"")
+        case .escaped(let bytes):
+            bytes.withUnsafeBufferPointer { write($0) }
+        }
     }
 
     /// Decimal, or `null`.

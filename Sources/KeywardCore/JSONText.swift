@@ -45,7 +45,8 @@ extension JSONValue {
         text.withUTF8 { writeString($0, into: &out) }
     }
 
-    private static func needsEscaping(_ byte: UInt8) -> Bool {
+    /// Whether a string's byte must be escaped in JSON: control characters, quote and backslash.
+    static func needsEscaping(_ byte: UInt8) -> Bool {
         byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 

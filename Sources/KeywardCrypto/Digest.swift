@@ -78,11 +78,7 @@ public enum HMACSHA256 {
 }
 
 public enum Hex {
-    /// Lower-case hex, written straight into the string (the audit journal makes one per record).
-    public static func encode(_ bytes: [UInt8]) -> String {
-        bytes.withUnsafeBytes { encode($0) }
-    }
-
+    /// Lower-case hex, written straight into the string (the audit chain makes one per record).
     public static func encode<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
         if let text = bytes.withContiguousStorageIfAvailable({ encode(UnsafeRawBufferPointer($0)) }) { return text }
         return encode(Array(bytes))

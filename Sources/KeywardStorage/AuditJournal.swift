@@ -55,10 +55,7 @@ public final class AuditJournal: @unchecked Sendable {
         var lines: [Data.SubSequence] = []
         var found: String?
         for path in paths where FileManager.default.fileExists(atPath: path) {
-            let existing = try Data(contentsOf: URL(fileURLWithPath: path))
-            // Records end where the zeros of the reservation begin (emptying a segment zeros it).
-            let used = existing.prefix(upTo: existing.firstIndex(of: 0) ?? existing.endIndex)
-            var segment = used.split(separator: 0x0a, omittingEmptySubsequences: true)
+            var segment = try AuditJournalSegment.written(at: path).split(separator: 0x0a, omittingEmptySubsequences: true)
             if let header = segment.first, let id = Self.instance(inHeader: Data(header)) {
                 found = found ?? id
                 segment.removeFirst()
@@ -95,8 +92,6 @@ public final class AuditJournal: @unchecked Sendable {
         thread.name = "keyward.audit"
         thread.start()
     }
-
-    static let initialSize = AuditJournalSegment.initialSize
 
     /// Copies `entries` into the journal; when it returns they are recorded (and will reach the trail).
     public func append(_ entries: [AuditEntry]) throws {

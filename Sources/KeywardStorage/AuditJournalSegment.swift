@@ -38,6 +38,22 @@ final class AuditJournalSegment {
         close(descriptor)
     }
 
+    /// What the segment file at `path` holds before the zeros of its reservation (emptying a segment zeros
+    /// it), read a MiB at a time: a start reads its records, not the 16 MiB or more reserved after them.
+    static func written(at path: String) throws -> Data {
+        let file = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        defer { try? file.close() }
+        var written = Data()
+        while let chunk = try file.read(upToCount: 1 << 20), !chunk.isEmpty {
+            if let zero = chunk.firstIndex(of: 0) {
+                written.append(chunk[..<zero])
+                break
+            }
+            written.append(chunk)
+        }
+        return written
+    }
+
     /// Reserves `size` bytes of the file on disk and maps them: a full disk is an error here, never a SIGBUS
     /// when a page is first written.
     private static func map(_ descriptor: Int32, size: Int, path: String) throws -> (UnsafeMutableRawPointer, Int) {

@@ -199,7 +199,8 @@ extension SQLStore {
     public func verifyAudit(in workspace: WorkspaceID, exported: AuditChain.SignedHead?) throws -> AuditChain.Report {
         try run { connection in
             let ends = try Self.ends(connection, workspace)
-            var verifier = AuditChain.Verifier(workspace, ends: ends, exported: exported) { Hex.encode(SHA256.hash($0)) }
+            let digester = SHA256HexDigester()
+            var verifier = AuditChain.Verifier(workspace, ends: ends, exported: exported) { digester.digest($0) }
             var after: Int64 = -1
             reading: while true {
                 let rows = try connection.query("\(Self.auditColumns) WHERE e.workspace_id = ? AND e.seq > ? ORDER BY e.seq LIMIT 2000",

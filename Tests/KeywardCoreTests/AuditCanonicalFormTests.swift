@@ -36,8 +36,8 @@ import Testing
         }
     }
 
-    /// Records whose texts need no escaping (nearly all) are copied together; the rest are encoded member by
-    /// member. Both give the same bytes and the same places for the chain fields.
+    /// The form is copied together from literals, its texts escaped only where they need it. It gives the
+    /// same bytes, and the same places for the chain fields, as an independent encoding member by member.
     @Test(arguments: ["r-1", "a\"quote", "back\\slash", "line\nbreak", "ctl\u{01}", "ünïcode"])
     func copyingAndEncodingGiveTheSameForm(_ requestID: String) {
         let ids: [Int64?] = [nil, 0, 7, 1_000_000_007, Int64.max]
@@ -45,16 +45,26 @@ import Testing
             let details = JSONValue.object(["note": .string("a\"b\\\n"), "n": .number(Double(index))]).jsonBytes
             let arguments = (action: AuditAction.allCases[index % AuditAction.allCases.count], role: Role.allCases[index % Role.allCases.count],
                              outcome: index.isMultiple(of: 2) ? "success" : "secret_not_found")
+            let (project, store) = (ids[(index + 1) % ids.count], ids[(index + 2) % ids.count])
             let copied = AuditCanonicalForm(action: arguments.action, actorRole: arguments.role, actorTokenID: TokenID(rawValue: "00000000000000c3")!,
                                             at: "2026-12-05T03:04:05.678Z", connectionID: id.map(ConnectionID.init), details: details,
-                                            outcome: arguments.outcome, projectID: ids[(index + 1) % ids.count].map(ProjectID.init),
-                                            requestID: requestID, storeID: ids[(index + 2) % ids.count].map(StoreID.init),
-                                            workspaceID: WorkspaceID(id ?? 1))
-            let encoded = AuditCanonicalForm(encoding: arguments.action, actorRole: arguments.role, actorTokenID: TokenID(rawValue: "00000000000000c3")!,
-                                             at: "2026-12-05T03:04:05.678Z", connectionID: id.map(ConnectionID.init), details: details,
-                                             outcome: arguments.outcome, projectID: ids[(index + 1) % ids.count].map(ProjectID.init),
-                                             requestID: requestID, storeID: ids[(index + 2) % ids.count].map(StoreID.init),
-                                             workspaceID: WorkspaceID(id ?? 1))
+                                            outcome: arguments.outcome, projectID: project.map(ProjectID.init),
+                                            requestID: requestID, storeID: store.map(StoreID.init), workspaceID: WorkspaceID(id ?? 1))
+            var record = JSONObjectWriter(capacity: 512)
+            record.string("action", arguments.action.rawValue)
+            record.string("actor_role", arguments.role.rawValue)
+            record.string("actor_token_id", "00000000000000c3")
+            record.string("at", "2026-12-05T03:04:05.678Z")
+            record.integer("connection_id", id)
+            record.json("details", details)
+            record.string("outcome", arguments.outcome)
+            let prevHashAt = record.bytes.count + 1
+            record.integer("project_id", project)
+            record.string("request_id", requestID)
+            let seqAt = record.bytes.count + 1
+            record.integer("store_id", store)
+            record.integer("workspace_id", id ?? 1)
+            let encoded = AuditCanonicalForm(bytes: record.closed(), prevHashAt: prevHashAt, seqAt: seqAt)
             #expect(copied == encoded, "\(String(decoding: copied.bytes, as: UTF8.self))")
             var spliced: [UInt8] = []
             copied.write(seq: 3, prevHash: "ab", into: &spliced)
