@@ -47,6 +47,12 @@ public struct Connection: Sendable, Equatable, Codable {
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
+
+    /// What the audit trail records of it: its name, its type and the names of its fields. Never the
+    /// fields' values: a literal value may be a credential.
+    public var auditDetails: [String: JSONValue] {
+        ["name": .string(name), "type": .string(type.rawValue), "fields": .array(fields.values.keys.sorted().map { JSONValue.string($0) })]
+    }
 }
 
 /// The named values of a connection. Keys are identifiers (letters, digits, `_`, `-`, `.`), values are

@@ -64,6 +64,16 @@ public struct Token: Sendable, Equatable, Codable {
     }
 }
 
+extension Token {
+    /// The audit chain its changes go to: its workspace's, or the platform's for an operator's token.
+    public var auditWorkspace: WorkspaceID { scope.workspaceID ?? .platform }
+
+    /// What the audit trail records of it: its id, name and role. Never its secret.
+    public var auditDetails: [String: JSONValue] {
+        ["token_id": .string(id.rawValue), "name": .string(name), "role": .string(role.rawValue)]
+    }
+}
+
 /// Who is calling: the token that authenticated the request.
 public struct Principal: Sendable, Equatable {
     public var tokenID: TokenID

@@ -7,8 +7,7 @@ enum ConnectionHandlers {
         let body = try context.body(CreateConnectionBody.self)
         let draft = ConnectionDraft(name: try Names.validated(body.name), type: try ConnectionType.parse(body.type),
                                     fields: body.fields ?? ConnectionFields())
-        let connection = try context.store.createConnection(draft, in: context.workspaceID, project: context.projectID)
-        context.audit.record(try context.auditEntry(.connectionCreated, connection: connection.id, details: details(connection)))
+        let connection = try context.store.createConnection(draft, in: context.workspaceID, project: context.projectID, by: context.actor())
         return .json(try ConnectionView.view(connection, services: context.services), status: 201)
     }
 
@@ -29,22 +28,13 @@ enum ConnectionHandlers {
         let id = try context.identifier("connection", as: ConnectionID.self)
         let body = try context.body(UpdateConnectionBody.self)
         let change = ConnectionChange(name: try body.name.map { try Names.validated($0) }, fields: body.fields)
-        let connection = try context.store.updateConnection(id, in: context.workspaceID, project: context.projectID, change)
-        context.audit.record(try context.auditEntry(.connectionUpdated, connection: id, details: details(connection)))
+        let connection = try context.store.updateConnection(id, in: context.workspaceID, project: context.projectID, change, by: context.actor())
         return .json(try ConnectionView.view(connection, services: context.services))
     }
 
     static func delete(_ context: RequestContext) throws -> HTTPResponse {
         let id = try context.identifier("connection", as: ConnectionID.self)
-        try context.store.deleteConnection(id, in: context.workspaceID, project: context.projectID)
-        context.audit.record(try context.auditEntry(.connectionDeleted, connection: id))
+        try context.store.deleteConnection(id, in: context.workspaceID, project: context.projectID, by: context.actor())
         return .noContent
-    }
-
-    /// A connection as the audit trail records it: name, type and the names of its fields. Field values
-    /// are left out: literal values may be credentials.
-    private static func details(_ connection: Connection) -> [String: JSONValue] {
-        ["name": .string(connection.name), "type": .string(connection.type.rawValue),
-         "fields": .array(connection.fields.values.keys.sorted().map { JSONValue.string($0) })]
     }
 }

@@ -14,7 +14,9 @@ public enum OperatorBootstrap {
         guard try store.countTokens() == 0 else { return nil }
         let issued = TokenSecrets.issue(name: "bootstrap operator", role: .operator, scope: .platform, expiresAt: nil)
         try writeSecretFile(issued.secret + "\n", to: tokenFile)
-        _ = try store.createToken(issued.token, secretHash: issued.secretHash)
+        // No one asked for it: the record names the token itself as the one that made it, at start-up.
+        _ = try store.createToken(issued.token, secretHash: issued.secretHash,
+                                  by: Actor(tokenID: issued.token.id, role: .operator, requestID: "startup"))
         return Created(secret: issued.secret, tokenID: issued.token.id)
     }
 

@@ -1,16 +1,15 @@
 import KeywardCore
 import KeywardResolver
 
-/// The audit records one request produces. Handlers add them; the application writes them to the audit
-/// journal before the request is answered. Touched by one thread at a time.
+/// The secret-access records (resolve, test, check) one request produces. Handlers add them; the application
+/// writes them to the audit journal before the request is answered. (A change is recorded by the store, in
+/// the transaction that makes it.) Touched by one thread at a time.
 final class RequestAudit: @unchecked Sendable {
     private(set) var entries: [AuditEntry] = []
-    /// Whether secret access (resolve, test, check) is recorded; settings changes always are.
+    /// Whether secret access is recorded (`--audit-access`); changes always are.
     let recordsAccess: Bool
 
     init(recordsAccess: Bool) { self.recordsAccess = recordsAccess }
-
-    func record(_ entry: AuditEntry) { entries.append(entry) }
 
     func recordAccess(_ entry: AuditEntry) {
         if recordsAccess { entries.append(entry) }

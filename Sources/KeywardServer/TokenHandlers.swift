@@ -19,8 +19,7 @@ enum TokenHandlers {
             expiresAt = Timestamp.now().addingTimeInterval(TimeInterval(seconds))
         }
         let issued = TokenSecrets.issue(name: try Names.validated(body.name), role: role, scope: scope, expiresAt: expiresAt)
-        let token = try context.store.createToken(issued.token, secretHash: issued.secretHash)
-        try record(.tokenCreated, token, context)
+        let token = try context.store.createToken(issued.token, secretHash: issued.secretHash, by: context.actor())
         context.services.logger.info("token issued", [
             ("token_id", .string(token.id.rawValue)), ("role", .string(role.rawValue)),
             ("by", .string(try context.caller().tokenID.rawValue)),
@@ -39,15 +38,13 @@ enum TokenHandlers {
 
     static func update(_ context: RequestContext) throws -> HTTPResponse {
         let name = try Names.validated(context.body(NameBody.self).name)
-        let token = try context.store.renameToken(try authorizedToken(context).id, to: name)
-        try record(.tokenUpdated, token, context)
+        let token = try context.store.renameToken(try authorizedToken(context).id, to: name, by: context.actor())
         return .json(TokenView(token))
     }
 
     /// Revokes rather than deletes, so a revoked token is told apart from a mistyped one.
     static func revoke(_ context: RequestContext) throws -> HTTPResponse {
-        let token = try context.store.revokeToken(try authorizedToken(context).id, at: Timestamp.now())
-        try record(.tokenRevoked, token, context)
+        let token = try context.store.revokeToken(try authorizedToken(context).id, at: Timestamp.now(), by: context.actor())
         context.services.logger.info("token revoked", [
             ("token_id", .string(token.id.rawValue)), ("by", .string(try context.caller().tokenID.rawValue)),
         ])
@@ -57,14 +54,6 @@ enum TokenHandlers {
     static func whoami(_ context: RequestContext) throws -> HTTPResponse {
         let principal = try context.caller()
         return .json(TokenView(try context.store.token(principal.tokenID)))
-    }
-
-    /// A change of `token`, in the chain of the workspace it belongs to (the platform's for operator tokens),
-    /// naming it by id, name and role: never its secret.
-    private static func record(_ action: AuditAction, _ token: Token, _ context: RequestContext) throws {
-        context.audit.record(try context.auditEntry(action, workspace: token.scope.workspaceID ?? .platform, project: token.scope.projectID,
-                                                    details: ["token_id": .string(token.id.rawValue), "name": .string(token.name),
-                                                              "role": .string(token.role.rawValue)]))
     }
 
     private static func authorizedToken(_ context: RequestContext) throws -> Token {

@@ -4,7 +4,7 @@ import KeywardCore
 extension SQLStore {
     static let connectionColumns = "SELECT id, workspace_id, project_id, name, type, fields, created_at, updated_at FROM connections"
 
-    public func createConnection(_ draft: ConnectionDraft, in workspace: WorkspaceID, project: ProjectID) throws -> Connection {
+    public func createConnection(_ draft: ConnectionDraft, in workspace: WorkspaceID, project: ProjectID, by actor: Actor) throws -> Connection {
         let fields = try Self.encode(draft.fields)
         let references = try ReferenceScanner.references(in: draft.fields)
         return try write { connection in
@@ -17,8 +17,11 @@ extension SQLStore {
                       .text(draft.type.rawValue), .text(fields), stamp, stamp])
             let id = ConnectionID(try row!.integer("id"))
             try Self.bindReferences(references, connection: id, workspace: workspace, project: project, connection)
-            return Connection(id: id, workspaceID: workspace, projectID: project,
-                              name: draft.name, type: draft.type, fields: draft.fields, createdAt: now, updatedAt: now)
+            let created = Connection(id: id, workspaceID: workspace, projectID: project,
+                                     name: draft.name, type: draft.type, fields: draft.fields, createdAt: now, updatedAt: now)
+            try Self.appendAudit(connection, workspace: workspace, actor: actor, action: .connectionCreated, project: project, store: nil,
+                                 connectionID: id, details: created.auditDetails)
+            return created
         }
     }
 
@@ -36,7 +39,7 @@ extension SQLStore {
     }
 
     public func updateConnection(_ id: ConnectionID, in workspace: WorkspaceID, project: ProjectID,
-                                 _ change: ConnectionChange) throws -> Connection {
+                                 _ change: ConnectionChange, by actor: Actor) throws -> Connection {
         let fields = try change.fields.map(Self.encode)
         let references = try change.fields.map(ReferenceScanner.references)
         return try write { connection in
@@ -52,14 +55,18 @@ extension SQLStore {
             if let references {
                 try Self.bindReferences(references, connection: id, workspace: workspace, project: project, connection)
             }
+            try Self.appendAudit(connection, workspace: workspace, actor: actor, action: .connectionUpdated, project: project, store: nil,
+                                 connectionID: id, details: current.auditDetails)
             return current
         }
     }
 
-    public func deleteConnection(_ id: ConnectionID, in workspace: WorkspaceID, project: ProjectID) throws {
+    public func deleteConnection(_ id: ConnectionID, in workspace: WorkspaceID, project: ProjectID, by actor: Actor) throws {
         try write { connection in
             _ = try Self.loadConnection(id, workspace, project, connection)
             try connection.query("DELETE FROM connections WHERE id = ?", [.integer(id.rawValue)])
+            try Self.appendAudit(connection, workspace: workspace, actor: actor, action: .connectionDeleted, project: project, store: nil,
+                                 connectionID: id, details: [:])
         }
     }
 

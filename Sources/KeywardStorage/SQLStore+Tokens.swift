@@ -4,7 +4,7 @@ import KeywardCore
 extension SQLStore {
     static let tokenColumns = "SELECT id, name, role, workspace_id, project_id, secret_hash, created_at, expires_at, revoked_at FROM api_tokens"
 
-    public func createToken(_ token: Token, secretHash: String) throws -> Token {
+    public func createToken(_ token: Token, secretHash: String, by actor: Actor) throws -> Token {
         try write { connection in
             switch token.scope {
             case .platform: break
@@ -19,6 +19,7 @@ extension SQLStore {
                       token.scope.projectID.map { .integer($0.rawValue) } ?? .null,
                       .text(secretHash), .text(Timestamp.format(token.createdAt)),
                       token.expiresAt.map { .text(Timestamp.format($0)) } ?? .null])
+            try Self.appendTokenAudit(connection, .tokenCreated, token, by: actor)
             return token
         }
     }
@@ -69,23 +70,34 @@ extension SQLStore {
         }
     }
 
-    public func renameToken(_ id: TokenID, to name: String) throws -> Token {
+    public func renameToken(_ id: TokenID, to name: String, by actor: Actor) throws -> Token {
         try write { connection in
             let changed = try connection.query("UPDATE api_tokens SET name = ? WHERE id = ? RETURNING id",
                                                [.text(name), .text(id.rawValue)])
             guard !changed.isEmpty else { throw Self.tokenNotFound(id) }
-            return try Self.loadToken(id, connection)
+            let token = try Self.loadToken(id, connection)
+            try Self.appendTokenAudit(connection, .tokenUpdated, token, by: actor)
+            return token
         }
     }
 
-    public func revokeToken(_ id: TokenID, at date: Date) throws -> Token {
+    /// Revoking a revoked token changes nothing, and is recorded all the same: someone tried.
+    public func revokeToken(_ id: TokenID, at date: Date, by actor: Actor) throws -> Token {
         try write { connection in
-            let token = try Self.loadToken(id, connection)
-            guard token.revokedAt == nil else { return token }
-            try connection.query("UPDATE api_tokens SET revoked_at = ? WHERE id = ?",
-                                 [.text(Timestamp.format(date)), .text(id.rawValue)])
-            return try Self.loadToken(id, connection)
+            var token = try Self.loadToken(id, connection)
+            if token.revokedAt == nil {
+                try connection.query("UPDATE api_tokens SET revoked_at = ? WHERE id = ?",
+                                     [.text(Timestamp.format(date)), .text(id.rawValue)])
+                token = try Self.loadToken(id, connection)
+            }
+            try Self.appendTokenAudit(connection, .tokenRevoked, token, by: actor)
+            return token
         }
+    }
+
+    private static func appendTokenAudit(_ connection: any SQLConnection, _ action: AuditAction, _ token: Token, by actor: Actor) throws {
+        try appendAudit(connection, workspace: token.auditWorkspace, actor: actor, action: action, project: token.scope.projectID,
+                        store: nil, details: token.auditDetails)
     }
 
     public func countTokens() throws -> Int {

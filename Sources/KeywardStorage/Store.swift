@@ -27,21 +27,23 @@ public protocol Store: Sendable {
 
     // Connections. Secret references in the fields are bound, in the same transaction, to the store in scope
     // for the project; a connection with references needs the advanced_security add-on and a store in scope.
-    func createConnection(_ draft: ConnectionDraft, in workspace: WorkspaceID, project: ProjectID) throws -> Connection
+    // Each change is recorded in the audit trail, by `actor`, in the transaction that makes it.
+    func createConnection(_ draft: ConnectionDraft, in workspace: WorkspaceID, project: ProjectID, by actor: Actor) throws -> Connection
     func connection(_ id: ConnectionID, in workspace: WorkspaceID, project: ProjectID) throws -> Connection
     func listConnections(in workspace: WorkspaceID, project: ProjectID, _ page: PageRequest) throws -> Page<Connection>
     func updateConnection(_ id: ConnectionID, in workspace: WorkspaceID, project: ProjectID,
-                          _ change: ConnectionChange) throws -> Connection
-    func deleteConnection(_ id: ConnectionID, in workspace: WorkspaceID, project: ProjectID) throws
+                          _ change: ConnectionChange, by actor: Actor) throws -> Connection
+    func deleteConnection(_ id: ConnectionID, in workspace: WorkspaceID, project: ProjectID, by actor: Actor) throws
 
-    // API tokens
-    func createToken(_ token: Token, secretHash: String) throws -> Token
+    // API tokens. Creating, renaming and revoking one is recorded in the audit trail (the chain of the token's
+    // workspace), by `actor`, in the transaction that makes the change.
+    func createToken(_ token: Token, secretHash: String, by actor: Actor) throws -> Token
     func token(_ id: TokenID) throws -> Token
     /// The token and its stored secret hash, for authentication; nil when no such token exists.
     func credential(for id: TokenID) throws -> TokenCredential?
     func listTokens(_ visibility: TokenVisibility, _ page: PageRequest) throws -> Page<Token>
-    func renameToken(_ id: TokenID, to name: String) throws -> Token
-    func revokeToken(_ id: TokenID, at: Date) throws -> Token
+    func renameToken(_ id: TokenID, to name: String, by actor: Actor) throws -> Token
+    func revokeToken(_ id: TokenID, at: Date, by actor: Actor) throws -> Token
     func countTokens() throws -> Int
 
     // Secrets management

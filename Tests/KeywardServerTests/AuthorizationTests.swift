@@ -20,7 +20,8 @@ import Testing
         let ws = api.workspace()
         let expiring = TokenSecrets.issue(name: "old", role: .workspaceAdmin, scope: .workspace(WorkspaceID(ws)),
                                           expiresAt: Date(timeIntervalSinceNow: -1))
-        _ = try api.store.createToken(expiring.token, secretHash: expiring.secretHash)
+        _ = try api.store.createToken(expiring.token, secretHash: expiring.secretHash,
+                                     by: Actor(tokenID: expiring.token.id, role: .operator, requestID: "test"))
         #expect(api.call("GET", "/v1/whoami", token: expiring.secret).code == "token_expired")
     }
 

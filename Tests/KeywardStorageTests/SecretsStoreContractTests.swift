@@ -62,8 +62,8 @@ struct SecretsStoreContractTests {
         defer { cleanup() }
         let (ws, p, workspaceStore) = try seeded(store)
         let connection = try store.createConnection(ConnectionDraft(name: "c", type: .generic, fields: fields("${secret:a}-${secret:b#k}")),
-                                                    in: ws, project: p)
-        _ = try store.createConnection(ConnectionDraft(name: "other", type: .generic, fields: fields("${secret:c}")), in: ws, project: p)
+                                                    in: ws, project: p, by: actor)
+        _ = try store.createConnection(ConnectionDraft(name: "other", type: .generic, fields: fields("${secret:c}")), in: ws, project: p, by: actor)
         let location = try store.connectionLocation(connection.id)
         #expect(location?.workspace == ws && location?.project == p)
         #expect(try store.connectionLocation(ConnectionID(999_999)) == nil)
@@ -84,13 +84,13 @@ struct SecretsStoreContractTests {
         let ws = try store.createWorkspace(name: "A").id
         let p = try store.createProject(in: ws, name: "P").id
         let draft = ConnectionDraft(name: "db", type: .generic, fields: try fields("${secret:prod/db#password}"))
-        expectError("addon_required") { _ = try store.createConnection(draft, in: ws, project: p) }
+        expectError("addon_required") { _ = try store.createConnection(draft, in: ws, project: p, by: actor) }
         _ = try store.grantAddon(.advancedSecurity, to: ws)
-        expectError("no_store_in_scope") { _ = try store.createConnection(draft, in: ws, project: p) }
+        expectError("no_store_in_scope") { _ = try store.createConnection(draft, in: ws, project: p, by: actor) }
         #expect(try store.listConnections(in: ws, project: p, PageRequest()).items.isEmpty, "nothing half-written")
 
         let (workspaceStore, _) = try store.putStore(in: ws, project: nil, provider: .builtin, settings: builtin(), by: actor)
-        let connection = try store.createConnection(draft, in: ws, project: p)
+        let connection = try store.createConnection(draft, in: ws, project: p, by: actor)
         let bindings = try store.referenceBindings(in: ws, project: p)
         #expect(bindings.count == 1)
         #expect(bindings.first?.storeID == workspaceStore.id)
@@ -101,7 +101,7 @@ struct SecretsStoreContractTests {
         // Plain values need neither the add-on nor a store.
         let other = try store.createWorkspace(name: "B").id
         let q = try store.createProject(in: other, name: "Q").id
-        _ = try store.createConnection(ConnectionDraft(name: "plain", type: .generic, fields: try fields("hunter2")), in: other, project: q)
+        _ = try store.createConnection(ConnectionDraft(name: "plain", type: .generic, fields: try fields("hunter2")), in: other, project: q, by: actor)
     }
 
     @Test(arguments: StoreEngine.available)
@@ -109,7 +109,7 @@ struct SecretsStoreContractTests {
         let (store, cleanup) = try engine.open()
         defer { cleanup() }
         let (ws, p, workspaceStore) = try seeded(store)
-        _ = try store.createConnection(ConnectionDraft(name: "db", type: .generic, fields: try fields("${secret:a}")), in: ws, project: p)
+        _ = try store.createConnection(ConnectionDraft(name: "db", type: .generic, fields: try fields("${secret:a}")), in: ws, project: p, by: actor)
         let before = try store.secretsSettings(ws)
 
         let switched = try store.switchScope(in: ws, to: .project, expectedRevision: before.revision, summary: ["breaking": 1], by: actor)
@@ -121,7 +121,7 @@ struct SecretsStoreContractTests {
 
         // A project store, then a new reference in that project binds to it.
         let (projectStore, _) = try store.putStore(in: ws, project: p, provider: .builtin, settings: builtin(), by: actor)
-        _ = try store.createConnection(ConnectionDraft(name: "api", type: .generic, fields: try fields("${secret:b}")), in: ws, project: p)
+        _ = try store.createConnection(ConnectionDraft(name: "api", type: .generic, fields: try fields("${secret:b}")), in: ws, project: p, by: actor)
         let bindings = try store.referenceBindings(in: ws, project: p)
         #expect(bindings.map(\.storeID) == [workspaceStore.id, projectStore.id])
 
@@ -137,7 +137,7 @@ struct SecretsStoreContractTests {
         defer { cleanup() }
         let (ws, p, _) = try seeded(store)
         let revision = try store.secretsSettings(ws).revision
-        _ = try store.createConnection(ConnectionDraft(name: "db", type: .generic, fields: try fields("${secret:a}")), in: ws, project: p)
+        _ = try store.createConnection(ConnectionDraft(name: "db", type: .generic, fields: try fields("${secret:a}")), in: ws, project: p, by: actor)
         expectError("stale_confirmation") { _ = try store.switchScope(in: ws, to: .project, expectedRevision: revision, summary: [:], by: actor) }
         #expect(try store.secretsSettings(ws).scope == .workspace)
         let current = try store.secretsSettings(ws).revision
@@ -170,7 +170,7 @@ struct SecretsStoreContractTests {
         let (store, cleanup) = try engine.open()
         defer { cleanup() }
         let (ws, p, workspaceStore) = try seeded(store)
-        let c = try store.createConnection(ConnectionDraft(name: "db", type: .generic, fields: try fields("${secret:a}")), in: ws, project: p)
+        let c = try store.createConnection(ConnectionDraft(name: "db", type: .generic, fields: try fields("${secret:a}")), in: ws, project: p, by: actor)
         do {
             _ = try store.deleteStore(in: ws, project: nil, force: false, by: actor)
             Issue.record("deleted a referenced store")
@@ -233,13 +233,13 @@ struct SecretsStoreContractTests {
         let (store, cleanup) = try engine.open()
         defer { cleanup() }
         let (ws, p, _) = try seeded(store)
-        let c = try store.createConnection(ConnectionDraft(name: "db", type: .generic, fields: try fields("${secret:a} ${secret:b}")), in: ws, project: p)
+        let c = try store.createConnection(ConnectionDraft(name: "db", type: .generic, fields: try fields("${secret:a} ${secret:b}")), in: ws, project: p, by: actor)
         #expect(try store.referenceBindings(in: ws, project: p).count == 2)
-        _ = try store.updateConnection(c.id, in: ws, project: p, ConnectionChange(fields: try fields("${secret:c}")))
+        _ = try store.updateConnection(c.id, in: ws, project: p, ConnectionChange(fields: try fields("${secret:c}")), by: actor)
         #expect(try store.referenceBindings(in: ws, project: p).map(\.reference.name) == ["c"])
-        _ = try store.updateConnection(c.id, in: ws, project: p, ConnectionChange(name: "renamed"))
+        _ = try store.updateConnection(c.id, in: ws, project: p, ConnectionChange(name: "renamed"), by: actor)
         #expect(try store.referenceBindings(in: ws, project: p).map(\.connectionName) == ["renamed"])
-        try store.deleteConnection(c.id, in: ws, project: p)
+        try store.deleteConnection(c.id, in: ws, project: p, by: actor)
         #expect(try store.referenceBindings(in: ws, project: p).isEmpty)
     }
 }

@@ -7,6 +7,8 @@ import KeywardTestSupport
 /// The behaviour every `Store` must have, run once per engine; each test gets an empty store.
 @Suite("Store contract")
 struct StoreContractTests {
+    let actor = Actor(tokenID: TokenID(rawValue: "00000000000000ab")!, role: .operator, requestID: "req-1")
+
     private func expectError(_ code: String, sourceLocation: SourceLocation = #_sourceLocation,
                              _ body: () throws -> Void) {
         do {
@@ -87,8 +89,8 @@ struct StoreContractTests {
         defer { cleanup() }
         let ws = try store.createWorkspace(name: "Acme")
         let project = try store.createProject(in: ws.id, name: "P")
-        let connection = try store.createConnection(draft("db"), in: ws.id, project: project.id)
-        let token = try store.createToken(makeToken(.projectAdmin, .project(ws.id, project.id)), secretHash: "h")
+        let connection = try store.createConnection(draft("db"), in: ws.id, project: project.id, by: actor)
+        let token = try store.createToken(makeToken(.projectAdmin, .project(ws.id, project.id)), secretHash: "h", by: actor)
         try store.deleteWorkspace(ws.id)
         expectError("workspace_not_found") { _ = try store.workspace(ws.id) }
         expectError("workspace_not_found") { _ = try store.project(project.id, in: ws.id) }
@@ -147,10 +149,10 @@ struct StoreContractTests {
         let ws = try store.createWorkspace(name: "A")
         let p1 = try store.createProject(in: ws.id, name: "one")
         let p2 = try store.createProject(in: ws.id, name: "two")
-        let c1 = try store.createConnection(draft("db"), in: ws.id, project: p1.id)
-        let c2 = try store.createConnection(draft("db"), in: ws.id, project: p2.id)
-        let t1 = try store.createToken(makeToken(.runtime, .project(ws.id, p1.id)), secretHash: "h")
-        let t2 = try store.createToken(makeToken(.runtime, .project(ws.id, p2.id)), secretHash: "h")
+        let c1 = try store.createConnection(draft("db"), in: ws.id, project: p1.id, by: actor)
+        let c2 = try store.createConnection(draft("db"), in: ws.id, project: p2.id, by: actor)
+        let t1 = try store.createToken(makeToken(.runtime, .project(ws.id, p1.id)), secretHash: "h", by: actor)
+        let t2 = try store.createToken(makeToken(.runtime, .project(ws.id, p2.id)), secretHash: "h", by: actor)
         try store.deleteProject(p1.id, in: ws.id)
         expectError("project_not_found") { _ = try store.connection(c1.id, in: ws.id, project: p1.id) }
         #expect(try store.connection(c2.id, in: ws.id, project: p2.id) == c2)
@@ -171,7 +173,7 @@ struct StoreContractTests {
             "options": .object(["application_name": .string("keyward")]), "note": .null,
         ])
         let created = try store.createConnection(ConnectionDraft(name: "warehouse", type: .postgresql, fields: fields),
-                                                 in: ws.id, project: p.id)
+                                                 in: ws.id, project: p.id, by: actor)
         let loaded = try store.connection(created.id, in: ws.id, project: p.id)
         #expect(loaded == created)
         #expect(loaded.fields.values["port"] == .number(5432))
@@ -186,12 +188,12 @@ struct StoreContractTests {
         let p1 = try store.createProject(in: ws.id, name: "one")
         let p2 = try store.createProject(in: ws.id, name: "two")
         let p3 = try store.createProject(in: other.id, name: "three")
-        let c = try store.createConnection(draft("db"), in: ws.id, project: p1.id)
+        let c = try store.createConnection(draft("db"), in: ws.id, project: p1.id, by: actor)
         expectError("connection_not_found") { _ = try store.connection(c.id, in: ws.id, project: p2.id) }
         expectError("project_not_found") { _ = try store.connection(c.id, in: ws.id, project: p3.id) }
-        expectError("connection_not_found") { try store.deleteConnection(c.id, in: ws.id, project: p2.id) }
+        expectError("connection_not_found") { try store.deleteConnection(c.id, in: ws.id, project: p2.id, by: actor) }
         expectError("connection_not_found") {
-            _ = try store.updateConnection(c.id, in: ws.id, project: p2.id, ConnectionChange(name: "x"))
+            _ = try store.updateConnection(c.id, in: ws.id, project: p2.id, ConnectionChange(name: "x"), by: actor)
         }
         #expect(try store.connection(c.id, in: ws.id, project: p1.id).name == "db")
     }
@@ -202,16 +204,16 @@ struct StoreContractTests {
         defer { cleanup() }
         let ws = try store.createWorkspace(name: "A")
         let p = try store.createProject(in: ws.id, name: "P")
-        let c = try store.createConnection(draft("db"), in: ws.id, project: p.id)
-        let renamed = try store.updateConnection(c.id, in: ws.id, project: p.id, ConnectionChange(name: "db2"))
+        let c = try store.createConnection(draft("db"), in: ws.id, project: p.id, by: actor)
+        let renamed = try store.updateConnection(c.id, in: ws.id, project: p.id, ConnectionChange(name: "db2"), by: actor)
         #expect(renamed.fields == c.fields)
         #expect(renamed.name == "db2")
         let newFields = try ConnectionFields(validating: ["url": .string("https://example.test")])
-        let refilled = try store.updateConnection(c.id, in: ws.id, project: p.id, ConnectionChange(fields: newFields))
+        let refilled = try store.updateConnection(c.id, in: ws.id, project: p.id, ConnectionChange(fields: newFields), by: actor)
         #expect(refilled.name == "db2")
         #expect(try store.connection(c.id, in: ws.id, project: p.id).fields == newFields)
-        _ = try store.createConnection(draft("taken"), in: ws.id, project: p.id)
-        expectError("name_taken") { _ = try store.updateConnection(c.id, in: ws.id, project: p.id, ConnectionChange(name: "taken")) }
+        _ = try store.createConnection(draft("taken"), in: ws.id, project: p.id, by: actor)
+        expectError("name_taken") { _ = try store.updateConnection(c.id, in: ws.id, project: p.id, ConnectionChange(name: "taken"), by: actor) }
     }
 
     @Test(arguments: StoreEngine.available)
@@ -220,7 +222,7 @@ struct StoreContractTests {
         defer { cleanup() }
         let ws = try store.createWorkspace(name: "A")
         let p = try store.createProject(in: ws.id, name: "P")
-        let created = try (1...5).map { try store.createConnection(draft("c\($0)"), in: ws.id, project: p.id) }
+        let created = try (1...5).map { try store.createConnection(draft("c\($0)"), in: ws.id, project: p.id, by: actor) }
         let first = try store.listConnections(in: ws.id, project: p.id, PageRequest(limit: 2))
         #expect(first.items.map(\.id) == created.prefix(2).map(\.id))
         let second = try store.listConnections(in: ws.id, project: p.id, PageRequest(limit: "2", cursor: first.nextCursor))
@@ -238,7 +240,7 @@ struct StoreContractTests {
         defer { cleanup() }
         let ws = try store.createWorkspace(name: "A")
         let p = try store.createProject(in: ws.id, name: "P")
-        let token = try store.createToken(makeToken(.runtime, .project(ws.id, p.id)), secretHash: "abc123")
+        let token = try store.createToken(makeToken(.runtime, .project(ws.id, p.id)), secretHash: "abc123", by: actor)
         let credential = try #require(try store.credential(for: token.id))
         #expect(credential.token == token)
         #expect(credential.secretHash == "abc123")
@@ -250,7 +252,7 @@ struct StoreContractTests {
         let (store, cleanup) = try engine.open()
         defer { cleanup() }
         expectError("workspace_not_found") {
-            _ = try store.createToken(makeToken(.workspaceAdmin, .workspace(WorkspaceID(77))), secretHash: "h")
+            _ = try store.createToken(makeToken(.workspaceAdmin, .workspace(WorkspaceID(77))), secretHash: "h", by: actor)
         }
     }
 
@@ -258,12 +260,12 @@ struct StoreContractTests {
     func revokeIsIdempotentAndKeepsTheFirstTime(_ engine: StoreEngine) throws {
         let (store, cleanup) = try engine.open()
         defer { cleanup() }
-        let token = try store.createToken(makeToken(.operator, .platform), secretHash: "h")
-        let first = try store.revokeToken(token.id, at: Date(timeIntervalSince1970: 1_000))
-        let second = try store.revokeToken(token.id, at: Date(timeIntervalSince1970: 2_000))
+        let token = try store.createToken(makeToken(.operator, .platform), secretHash: "h", by: actor)
+        let first = try store.revokeToken(token.id, at: Date(timeIntervalSince1970: 1_000), by: actor)
+        let second = try store.revokeToken(token.id, at: Date(timeIntervalSince1970: 2_000), by: actor)
         #expect(first.revokedAt == Date(timeIntervalSince1970: 1_000))
         #expect(second.revokedAt == first.revokedAt)
-        #expect(try store.renameToken(token.id, to: "renamed").name == "renamed")
+        #expect(try store.renameToken(token.id, to: "renamed", by: actor).name == "renamed")
         #expect(try store.countTokens() == 1)
     }
 
@@ -275,11 +277,11 @@ struct StoreContractTests {
         let other = try store.createWorkspace(name: "B")
         let p1 = try store.createProject(in: ws.id, name: "one")
         let p2 = try store.createProject(in: ws.id, name: "two")
-        let op = try store.createToken(makeToken(.operator, .platform), secretHash: "h")
-        let wsAdmin = try store.createToken(makeToken(.workspaceAdmin, .workspace(ws.id)), secretHash: "h")
-        let p1Admin = try store.createToken(makeToken(.projectAdmin, .project(ws.id, p1.id)), secretHash: "h")
-        let p2Runtime = try store.createToken(makeToken(.runtime, .project(ws.id, p2.id)), secretHash: "h")
-        let otherAdmin = try store.createToken(makeToken(.workspaceAdmin, .workspace(other.id)), secretHash: "h")
+        let op = try store.createToken(makeToken(.operator, .platform), secretHash: "h", by: actor)
+        let wsAdmin = try store.createToken(makeToken(.workspaceAdmin, .workspace(ws.id)), secretHash: "h", by: actor)
+        let p1Admin = try store.createToken(makeToken(.projectAdmin, .project(ws.id, p1.id)), secretHash: "h", by: actor)
+        let p2Runtime = try store.createToken(makeToken(.runtime, .project(ws.id, p2.id)), secretHash: "h", by: actor)
+        let otherAdmin = try store.createToken(makeToken(.workspaceAdmin, .workspace(other.id)), secretHash: "h", by: actor)
 
         func ids(_ visibility: TokenVisibility) throws -> Set<TokenID> {
             Set(try store.listTokens(visibility, PageRequest()).items.map(\.id))
@@ -294,7 +296,7 @@ struct StoreContractTests {
     func tokensPageByIdText(_ engine: StoreEngine) throws {
         let (store, cleanup) = try engine.open()
         defer { cleanup() }
-        let tokens = try (0..<5).map { try store.createToken(makeToken(.operator, .platform), secretHash: "h\($0)") }
+        let tokens = try (0..<5).map { try store.createToken(makeToken(.operator, .platform), secretHash: "h\($0)", by: actor) }
         let first = try store.listTokens(.all, PageRequest(limit: 3))
         let rest = try store.listTokens(.all, PageRequest(limit: "3", cursor: first.nextCursor))
         #expect(Set(first.items.map(\.id) + rest.items.map(\.id)) == Set(tokens.map(\.id)))
@@ -310,7 +312,7 @@ struct StoreContractTests {
         defer { cleanup() }
         let ws = try store.createWorkspace(name: "A")
         let p = try store.createProject(in: ws.id, name: "P")
-        _ = try store.createConnection(draft("db"), in: ws.id, project: p.id)
+        _ = try store.createConnection(draft("db"), in: ws.id, project: p.id, by: actor)
         #expect(throws: KeywardError.self) {
             try store.write { connection in
                 try connection.query("DELETE FROM connections WHERE project_id = ?", [.integer(p.id.rawValue)])
@@ -369,6 +371,57 @@ struct StoreContractTests {
         let (store, cleanup) = try engine.open()
         defer { cleanup() }
         #expect(throws: Never.self) { try store.ping() }
+    }
+
+    // MARK: Audit of changes
+
+    @Test(arguments: StoreEngine.available)
+    func changesToConnectionsAndTokensAreRecordedByTheirActorInTheirTransaction(_ engine: StoreEngine) throws {
+        let (store, cleanup) = try engine.open()
+        defer { cleanup() }
+        let ws = try store.createWorkspace(name: "Acme")
+        let p = try store.createProject(in: ws.id, name: "etl")
+        let c = try store.createConnection(draft("db"), in: ws.id, project: p.id, by: actor)
+        _ = try store.updateConnection(c.id, in: ws.id, project: p.id, ConnectionChange(name: "db2"), by: actor)
+        try store.deleteConnection(c.id, in: ws.id, project: p.id, by: actor)
+        let token = try store.createToken(makeToken(.runtime, .project(ws.id, p.id)), secretHash: "h", by: actor)
+        _ = try store.renameToken(token.id, to: "renamed", by: actor)
+        _ = try store.revokeToken(token.id, at: Date(timeIntervalSince1970: 1_000), by: actor)
+
+        // Read straight from the store: no journal in between, the records were committed with the changes.
+        let records = try store.listAudit(in: ws.id, AuditFilter(), PageRequest(limit: 50)).items
+        #expect(records.map(\.action) == [.connectionCreated, .connectionUpdated, .connectionDeleted,
+                                           .tokenCreated, .tokenUpdated, .tokenRevoked])
+        #expect(records.allSatisfy { $0.actorTokenID == actor.tokenID && $0.actorRole == .operator && $0.requestID == "req-1" })
+        #expect(records.allSatisfy { $0.projectID == p.id && $0.outcome == "success" })
+        #expect(records[0].connectionID == c.id)
+        #expect(records[0].details == ["name": .string("db"), "type": .string("generic"), "fields": .array([.string("k")])])
+        #expect(records[1].details["name"] == .string("db2"))
+        #expect(records[4].details == ["token_id": .string(token.id.rawValue), "name": .string("renamed"), "role": .string("runtime")])
+        #expect(try store.verifyAudit(in: ws.id, exported: nil).ok)
+
+        // An operator's token belongs to no workspace: its changes go to the platform's chain.
+        let op = try store.createToken(makeToken(.operator, .platform), secretHash: "h", by: actor)
+        #expect(try store.listAudit(in: .platform, AuditFilter(), PageRequest(limit: 50)).items.map { $0.details["token_id"] }
+                == [.string(op.id.rawValue)])
+    }
+
+    @Test(arguments: StoreEngine.available)
+    func aChangeWhoseAuditRecordCannotBeWrittenIsNotMade(_ engine: StoreEngine) throws {
+        let (store, raw, cleanup) = try engine.openWithRawAccess()
+        defer { cleanup() }
+        let ws = try store.createWorkspace(name: "Acme")
+        let p = try store.createProject(in: ws.id, name: "etl")
+        let kept = try store.createConnection(draft("kept"), in: ws.id, project: p.id, by: actor)
+        // Every record's details go to this table: without it no record can be written.
+        try raw().query("DROP TABLE audit_details", [])
+
+        expectError("storage_error") { _ = try store.createConnection(draft("db"), in: ws.id, project: p.id, by: actor) }
+        expectError("storage_error") { _ = try store.updateConnection(kept.id, in: ws.id, project: p.id, ConnectionChange(name: "x"), by: actor) }
+        expectError("storage_error") { try store.deleteConnection(kept.id, in: ws.id, project: p.id, by: actor) }
+        expectError("storage_error") { _ = try store.createToken(makeToken(.runtime, .project(ws.id, p.id)), secretHash: "h", by: actor) }
+        #expect(try store.listConnections(in: ws.id, project: p.id, PageRequest()).items == [kept])
+        #expect(try store.countTokens() == 0)
     }
 
     // MARK: Helpers
