@@ -127,6 +127,7 @@ public enum AuditChain {
         let hash: ([UInt8]) -> String
         var expected: Int64
         var previous: String
+        /// Ids never go back along the chain (the records of one stored row share its id).
         var previousID: Int64 = 0
         var exportedHashFound: String?
         public private(set) var problem: Problem?
@@ -147,7 +148,7 @@ public enum AuditChain {
             if event.seq > expected {
                 let range = event.seq - 1 > expected ? "\(expected)–\(event.seq - 1)" : "\(expected)"
                 problem = Problem(.missing, seq: expected, recordID: nil, "Record(s) \(range) are missing: deleted after they were written.")
-            } else if event.seq < expected || event.prevHash != previous || event.id <= previousID {
+            } else if event.seq < expected || event.prevHash != previous || event.id < previousID {
                 problem = Problem(.outOfOrder, seq: event.seq, recordID: event.id,
                                   "Record \(event.seq) (id \(event.id)) does not follow the record before it: records were reordered, replaced or inserted.")
             } else if hash(hashInput(event)) != event.hash {

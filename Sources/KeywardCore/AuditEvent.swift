@@ -19,6 +19,8 @@ public struct Actor: Sendable, Equatable {
 
 /// One entry of a workspace's audit trail. Details hold names, ids, counts and codes, never secret values.
 public struct AuditEvent: Sendable, Equatable, Codable {
+    /// The id of the stored row: records written together that differ only in time, request and hash share
+    /// one row, and so its id. `seq` is the record's own position.
     public var id: Int64
     public var workspaceID: WorkspaceID
     public var at: Date

@@ -7,7 +7,7 @@ extension SQLStore {
     /// fails to decode, so verification reports it instead of skipping it.
     static let auditColumns = """
         SELECT e.id, e.workspace_id, e.at, e.actor_token_id, e.actor_role, e.action, e.project_id, e.connection_id, e.store_id,
-               e.outcome, d.body AS details, e.request_id, e.seq, e.prev_hash, e.hash
+               e.outcome, d.body AS details, e.request_id, e.seq, e.prev_hash, e.hash, e.last_seq, e.last_at, e.last_hash, e.run
         FROM audit_events e LEFT JOIN audit_details d ON d.id = e.details_id
         """
 
@@ -21,7 +21,7 @@ extension SQLStore {
 
     /// Appends records to their chains inside the caller's write transaction: per chain (in workspace order,
     /// so two writers never wait on each other crosswise), lock its head, hash each record onto it, insert
-    /// them, move the head.
+    /// them (consecutive records alike but for time, request and hash as one row: `AuditRun`), move the head.
     static func appendAudit(_ connection: any SQLConnection, _ entries: [AuditEntry]) throws {
         // Positions grouped by chain, in order within each (a batch usually holds one or a few chains).
         let order = entries.indices.sorted { (entries[$0].workspaceID, $0) < (entries[$1].workspaceID, $1) }
@@ -45,16 +45,22 @@ extension SQLStore {
             var seq = try head.integer("head_seq")
             var previous = try head.text("head_hash")
             var details = SharedDetails(workspace: workspace)
+            var run: AuditRun?
             for position in order[next..<end] {
                 let entry = entries[position]
                 seq += 1
                 input.removeAll(keepingCapacity: true)
                 AuditChain.writeHashInput(entry.canonicalForm, seq: seq, prevHash: previous, into: &input)
                 let hash = digester.digest(input)
-                appendValues(entry, detailsID: try details.id(of: entry.detailsJSON, connection), seq: seq, prevHash: previous, hash: hash, to: &rows)
+                if run?.admits(entry) == true {
+                    run!.append(entry, seq: seq, at: Timestamp.format(entry.at), hash: hash)
+                } else {
+                    if let finished = run { try appendRow(finished, &details, connection, &rows) }
+                    run = AuditRun(entry, seq: seq, prevHash: previous, hash: hash)
+                }
                 previous = hash
-                if rows.count == rowsPerInsert * columnCount { try insert(connection, &rows) }
             }
+            if let finished = run { try appendRow(finished, &details, connection, &rows) }
             try insert(connection, &rows)
             try connection.query("UPDATE audit_chains SET head_seq = ?, head_hash = ? WHERE workspace_id = ?",
                                  [.integer(seq), .text(previous), .integer(workspace.rawValue)])
@@ -88,8 +94,11 @@ extension SQLStore {
         }
     }
 
-    private static let insertColumns = "workspace_id, at, actor_token_id, actor_role, action, project_id, connection_id, store_id, outcome, details_id, request_id, seq, prev_hash, hash"
-    private static let columnCount = 14
+    private static let insertColumns = """
+        workspace_id, at, actor_token_id, actor_role, action, project_id, connection_id, store_id, outcome, details_id, request_id, seq, \
+        prev_hash, hash, last_seq, last_at, last_hash, run
+        """
+    private static let columnCount = 18
     private static let rowsPerInsert = 128
 
     /// Inserts the rows in `rows` (their values one row after another, at most 128 rows) in one multi-row
@@ -106,7 +115,11 @@ extension SQLStore {
             + Array(repeating: "(" + Array(repeating: "?", count: columnCount).joined(separator: ", ") + ")", count: count).joined(separator: ", ")
     }
 
-    private static func appendValues(_ entry: AuditEntry, detailsID: Int64, seq: Int64, prevHash: String, hash: String, to rows: inout [SQLValue]) {
+    /// Adds the row of `run` to `rows`, inserting them first if they are a whole INSERT's worth.
+    private static func appendRow(_ run: AuditRun, _ details: inout SharedDetails, _ connection: any SQLConnection,
+                                  _ rows: inout [SQLValue]) throws {
+        let entry = run.first
+        let detailsID = try details.id(of: entry.detailsJSON, connection)
         rows.append(.integer(entry.workspaceID.rawValue))
         rows.append(.text(Timestamp.format(entry.at)))
         rows.append(.text(entry.actor.tokenID.rawValue))
@@ -118,9 +131,14 @@ extension SQLStore {
         rows.append(.text(entry.outcome))
         rows.append(.integer(detailsID))
         rows.append(.text(entry.actor.requestID))
-        rows.append(.integer(seq))
-        rows.append(.text(prevHash))
-        rows.append(.text(hash))
+        rows.append(.integer(run.firstSeq))
+        rows.append(.text(run.prevHash))
+        rows.append(.text(run.firstHash))
+        rows.append(.integer(run.lastSeq))
+        rows.append(.text(Timestamp.format(run.lastAt)))
+        rows.append(.text(run.lastHash))
+        rows.append(run.runText.map { .text($0) } ?? .null)
+        if rows.count == rowsPerInsert * columnCount { try insert(connection, &rows) }
     }
 
     public func appendAudit(_ entries: [AuditEntry], journal: AuditJournalPosition?) throws {
@@ -156,22 +174,42 @@ extension SQLStore {
             conditions.append(condition)
             parameters.append(value)
         }
-        if let since = filter.since { add("e.at >= ?", .text(Timestamp.format(since))) }
+        // A row's records share everything filtered by but their times, which lie between its first (`at`)
+        // and its last (`last_at`): rows are chosen here, their records one by one below.
+        if let since = filter.since { add("e.last_at >= ?", .text(Timestamp.format(since))) }
         if let until = filter.until { add("e.at < ?", .text(Timestamp.format(until))) }
         if let actor = filter.actor { add("e.actor_token_id = ?", .text(actor.rawValue)) }
         if let project = filter.projectID { add("e.project_id = ?", .integer(project.rawValue)) }
         if let id = filter.connectionID { add("e.connection_id = ?", .integer(id.rawValue)) }
         if let action = filter.action { add("e.action = ?", .text(action.rawValue)) }
         if let outcome = filter.outcome { add("e.outcome = ?", .text(outcome)) }
-        // In chain order, paged by position: the index on (workspace_id, seq) serves it.
+        var cursor: Int64 = 0
         if let after = request.after {
             guard let seq = Int64(after) else { throw PageRequest.invalidCursor }
-            add("e.seq > ?", .integer(seq))
+            cursor = seq
         }
-        parameters.append(.integer(Int64(request.limit + 1)))
+        func admits(_ event: AuditEvent) -> Bool {
+            event.seq > cursor && filter.since.map { event.at >= $0 } ?? true && filter.until.map { event.at < $0 } ?? true
+        }
+        // In chain order, paged by position: the index on (workspace_id, last_seq) serves it.
+        let statement = "\(Self.auditColumns) WHERE \(conditions.joined(separator: " AND ")) AND e.last_seq > ? ORDER BY e.seq LIMIT ?"
+        let rowsPerRead = request.limit + 1
         return try run { connection in
-            let rows = try connection.query("\(Self.auditColumns) WHERE \(conditions.joined(separator: " AND ")) ORDER BY e.seq LIMIT ?", parameters)
-            return Page(fetched: try rows.map(Self.decodeAudit), limit: request.limit, key: { String($0.seq) })
+            var found: [AuditEvent] = []
+            var after = cursor
+            reading: while true {
+                let rows = try connection.query(statement, parameters + [.integer(after), .integer(Int64(rowsPerRead))])
+                for row in rows {
+                    let records = try Self.decodeAuditRow(row)
+                    for record in records where admits(record) {
+                        found.append(record)
+                        if found.count > request.limit { break reading }
+                    }
+                    after = max(after, try row.optionalInteger("last_seq") ?? records[records.count - 1].seq)
+                }
+                if rows.count < rowsPerRead { break }
+            }
+            return Page(fetched: found, limit: request.limit, key: { String($0.seq) })
         }
     }
 
@@ -203,16 +241,23 @@ extension SQLStore {
             var verifier = AuditChain.Verifier(workspace, ends: ends, exported: exported) { digester.digest($0) }
             var after: Int64 = -1
             reading: while true {
-                let rows = try connection.query("\(Self.auditColumns) WHERE e.workspace_id = ? AND e.seq > ? ORDER BY e.seq LIMIT 2000",
+                let rows = try connection.query("\(Self.auditColumns) WHERE e.workspace_id = ? AND e.last_seq > ? ORDER BY e.seq LIMIT 2000",
                                                 [.integer(workspace.rawValue), .integer(after)])
                 for row in rows {
                     // A row that no longer decodes was edited into something the schema does not allow.
-                    guard let event = try? Self.decodeAudit(row) else {
+                    guard let records = try? Self.decodeAuditRow(row) else {
                         verifier.unreadable(seq: (try? row.integer("seq")) ?? after + 1, recordID: try? row.integer("id"))
                         break reading
                     }
-                    guard verifier.check(event) else { break reading }
-                    after = event.seq
+                    for record in records { guard verifier.check(record) else { break reading } }
+                    // Its end as the row's own columns give it (paging, retention and anchors use them).
+                    let last = records[records.count - 1]
+                    guard (try? row.optionalInteger("last_seq")) == last.seq, (try? row.optionalText("last_hash")) == last.hash,
+                          (try? row.optionalText("last_at")) == Timestamp.format(last.at) else {
+                        verifier.unreadable(seq: last.seq, recordID: last.id)
+                        break reading
+                    }
+                    after = last.seq
                 }
                 if rows.count < 2000 { break }
             }
@@ -228,14 +273,15 @@ extension SQLStore {
             for workspace in try connection.query("SELECT workspace_id FROM audit_chains ORDER BY workspace_id\(connection.dialect.forUpdate)", [])
                 .map({ WorkspaceID(try $0.integer("workspace_id")) }) {
                 let ends = try Self.ends(connection, workspace)
-                // The first record to keep; everything before it in the chain goes, even if a later one is older.
-                let keep = try connection.queryOne("SELECT MIN(seq) AS seq FROM audit_events WHERE workspace_id = ? AND at >= ?",
+                // The first row with a record to keep; everything before it in the chain goes, even if a later
+                // one is older. (A row is kept whole: its first records may be a few milliseconds older.)
+                let keep = try connection.queryOne("SELECT MIN(seq) AS seq FROM audit_events WHERE workspace_id = ? AND last_at >= ?",
                                                    [.integer(workspace.rawValue), .text(Timestamp.format(cutoff))])
                 let lastPruned = try keep?.optionalInteger("seq").map { $0 - 1 } ?? ends.headSeq
                 guard lastPruned > ends.anchorSeq,
-                      let anchor = try connection.queryOne("SELECT hash FROM audit_events WHERE workspace_id = ? AND seq = ?",
+                      let anchor = try connection.queryOne("SELECT last_hash AS hash FROM audit_events WHERE workspace_id = ? AND last_seq = ?",
                                                            [.integer(workspace.rawValue), .integer(lastPruned)]) else { continue }
-                let rows = try connection.query("DELETE FROM audit_events WHERE workspace_id = ? AND seq <= ? RETURNING id",
+                let rows = try connection.query("DELETE FROM audit_events WHERE workspace_id = ? AND last_seq <= ? RETURNING seq, last_seq",
                                                 [.integer(workspace.rawValue), .integer(lastPruned)])
                 // A chain's details rows are numbered in chain order (its head is locked before they are
                 // written), so every row older than the oldest one a retained record points at belonged to
@@ -246,7 +292,7 @@ extension SQLStore {
                     """, [.integer(workspace.rawValue), .integer(workspace.rawValue)])
                 try connection.query("UPDATE audit_chains SET anchor_seq = ?, anchor_hash = ? WHERE workspace_id = ?",
                                      [.integer(lastPruned), .text(try anchor.text("hash")), .integer(workspace.rawValue)])
-                deleted += rows.count
+                deleted += try rows.reduce(0) { $0 + Int(try $1.integer("last_seq") - $1.integer("seq") + 1) }
             }
             return deleted
         }
@@ -274,6 +320,12 @@ extension SQLStore {
         }
     }
 
+    /// The records of a row: one, or a run (`AuditRun`).
+    static func decodeAuditRow(_ row: SQLRow) throws -> [AuditEvent] {
+        try AuditRun.records(first: decodeAudit(row), run: row.optionalText("run"))
+    }
+
+    /// A row's first record (its only one unless it holds a run).
     static func decodeAudit(_ row: SQLRow) throws -> AuditEvent {
         guard let token = TokenID(rawValue: try row.text("actor_token_id")), let role = Role(rawValue: try row.text("actor_role")),
               let action = AuditAction(rawValue: try row.text("action")) else {

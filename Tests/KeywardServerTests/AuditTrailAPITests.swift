@@ -122,14 +122,16 @@ import Testing
         #expect(forged != headJSON)
         #expect(f.verify(#"{"head":\#(forged)}"#).code == "invalid_audit_head")
 
-        // Cut the last two records and move the chain's head back, directly in the database.
+        // Cut the last stored row (one record, or several stored together) and move the chain's head back,
+        // directly in the database.
         let raw = try f.api.raw()
-        let kept = Int64(headSeq - 2)
+        let lastRow = try #require(try raw.queryOne("SELECT MAX(seq) AS seq FROM audit_events WHERE workspace_id = ?", [.integer(f.ws)]))
+        let kept = try lastRow.integer("seq") - 1
         try raw.query("DELETE FROM audit_events WHERE workspace_id = ? AND seq > ?", [.integer(f.ws), .integer(kept)])
-        let last = try #require(try raw.queryOne("SELECT hash FROM audit_events WHERE workspace_id = ? AND seq = ?",
+        let last = try #require(try raw.queryOne("SELECT last_hash FROM audit_events WHERE workspace_id = ? AND last_seq = ?",
                                                  [.integer(f.ws), .integer(kept)]))
         try raw.query("UPDATE audit_chains SET head_seq = ?, head_hash = ? WHERE workspace_id = ?",
-                      [.integer(kept), .text(try last.text("hash")), .integer(f.ws)])
+                      [.integer(kept), .text(try last.text("last_hash")), .integer(f.ws)])
         #expect(f.verify().json["ok"] as? Bool == true)
         let caught = f.verify(#"{"head":\#(headJSON)}"#)
         #expect(caught.json["ok"] as? Bool == false)

@@ -279,6 +279,113 @@ import Testing
         #expect(try f.verify().records == 2)
     }
 
+    // MARK: Runs: records alike but for time, request and hash, stored as one row
+
+    /// A resolve like every other one here but for its time and request id.
+    static func alike(_ n: Int, at: Date) -> AuditEntry {
+        AuditEntry(workspaceID: ws, at: at, actor: Actor(tokenID: TokenID(rawValue: "00000000000000a1")!, role: .runtime, requestID: "r-\(n)"),
+                   action: .connectionResolved, projectID: ProjectID(1), connectionID: ConnectionID(1),
+                   details: ["references": .array([.object(["reference": .string("secret:db#password"), "cache": .string("hit")])])])
+    }
+
+    /// Records 1 and 10 unlike the others; 2–9 alike, a second apart, from `start`: three rows.
+    static func fillRun(_ f: Fixture, start: Date = Date(timeIntervalSince1970: 1_800_000_000)) throws {
+        try f.store.appendAudit([f.entry(1)] + (2...9).map { alike($0, at: start.addingTimeInterval(Double($0))) } + [f.entry(10)])
+    }
+
+    @Test(arguments: StoreEngine.available)
+    func recordsAlikeButForTimeRequestAndHashShareARowAndReadAsThemselves(_ engine: StoreEngine) throws {
+        let f = try Fixture(engine)
+        defer { f.cleanup() }
+        try Self.fillRun(f)
+        #expect(try f.raw.queryOne("SELECT COUNT(*) AS n FROM audit_events WHERE workspace_id = 7", [])?.integer("n") == 3)
+        let events = try f.store.listAudit(in: Self.ws, AuditFilter(), PageRequest(limit: 100)).items
+        #expect(events.map(\.seq) == Array(1...10))
+        #expect(events.map(\.requestID) == (1...10).map { "r-\($0)" })
+        #expect(events[0].prevHash == AuditChain.genesis && zip(events.dropFirst(), events).allSatisfy { $0.prevHash == $1.hash })
+        #expect(events[1...8].allSatisfy { $0.details == events[1].details && $0.connectionID == ConnectionID(1) })
+        #expect(try f.verify().ok && f.verify().records == 10)
+
+        // Pages may end inside a run and go on from there.
+        var seen: [Int64] = []
+        var cursor: String?
+        repeat {
+            let page = try f.store.listAudit(in: Self.ws, AuditFilter(), PageRequest(limit: "3", cursor: cursor))
+            seen += page.items.map(\.seq)
+            cursor = page.nextCursor
+        } while cursor != nil
+        #expect(seen == Array(1...10))
+
+        // A time filter takes the records of a run that are in it, not the whole run.
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let window = AuditFilter(since: start.addingTimeInterval(4), until: start.addingTimeInterval(7))
+        #expect(try f.store.listAudit(in: Self.ws, window, PageRequest(limit: 100)).items.map(\.seq) == [4, 5, 6])
+        #expect(try f.store.listAudit(in: Self.ws, window, PageRequest(limit: 2, after: "4")).items.map(\.seq) == [5, 6])
+        #expect(try f.store.listAudit(in: Self.ws, AuditFilter(connectionID: ConnectionID(1)), PageRequest(limit: 100)).items.map(\.seq)
+                == [1] + Array(2...9))
+    }
+
+    @Test(arguments: StoreEngine.available)
+    func tamperingInsideARunIsFoundAtItsRecord(_ engine: StoreEngine) throws {
+        // Each edit of the stored run, and where verification must find it.
+        let edits: [(String, (String) -> String, AuditChain.Problem.Kind, Int64)] = [
+            ("a request id", { $0.replacingOccurrences(of: "\"r-5\"", with: "\"r-x\"") }, .edited, 5),
+            ("a time", { $0.replacingOccurrences(of: "2027-01-15T08:00:05.000Z", with: "2027-01-15T08:00:05.001Z") }, .edited, 5),
+            ("a hash", { $0.replacingOccurrences(of: "\"r-6\",\"", with: "\"r-6\",\"0") }, .edited, 6),
+            ("a deleted record", { run in Self.elements(run).filter { !$0.hasPrefix("[5,") }.joined(separator: ",").wrapped }, .missing, 5),
+            ("two records swapped", { run in
+                var items = Self.elements(run)
+                items.swapAt(2, 3)
+                return items.joined(separator: ",").wrapped
+            }, .missing, 5),
+            ("a run that is not one any more", { _ in "[[" }, .edited, 2),
+        ]
+        for (name, edit, kind, seq) in edits {
+            let f = try Fixture(engine)
+            defer { f.cleanup() }
+            try Self.fillRun(f)
+            let run = try #require(try f.raw.queryOne("SELECT run FROM audit_events WHERE workspace_id = 7 AND seq = 2", [])).text("run")
+            #expect(edit(run) != run, "\(name)")
+            try f.raw.query("UPDATE audit_events SET run = ? WHERE workspace_id = 7 AND seq = 2", [.text(edit(run))])
+            let report = try f.verify()
+            #expect(!report.ok && report.problem?.kind == kind && report.problem?.seq == seq, "\(name): \(report)")
+        }
+        // The row's own columns for its end must agree with its records.
+        for column in ["last_seq = 8", "last_hash = '\(String(repeating: "1", count: 64))'", "last_at = '2030-01-01T00:00:00.000Z'"] {
+            let f = try Fixture(engine)
+            defer { f.cleanup() }
+            try Self.fillRun(f)
+            try f.raw.query("UPDATE audit_events SET \(column) WHERE workspace_id = 7 AND seq = 2", [])
+            let report = try f.verify()
+            #expect(!report.ok && report.problem?.kind == .edited && report.problem?.seq == 9, "\(column): \(report)")
+        }
+    }
+
+    /// The elements of a stored run, as their JSON texts.
+    static func elements(_ run: String) -> [String] {
+        run.dropFirst(2).dropLast(2).components(separatedBy: "],[").map { "[\($0)]" }
+    }
+
+    @Test(arguments: StoreEngine.available)
+    func pruningTakesWholeRowsAndCountsTheirRecords(_ engine: StoreEngine) throws {
+        let f = try Fixture(engine)
+        defer { f.cleanup() }
+        let old = Date(timeIntervalSinceNow: -40 * 86_400)
+        try f.store.appendAudit((1...4).map { Self.alike($0, at: old) })
+        try f.store.appendAudit((5...7).map { Self.alike($0, at: Timestamp.now()) })
+        #expect(try f.store.pruneAudit(before: Date(timeIntervalSinceNow: -30 * 86_400)) == 4)
+        #expect(try f.store.auditChainEnds(Self.ws).anchorSeq == 4)
+        let report = try f.verify()
+        #expect(report.ok && report.firstSeq == 5 && report.records == 3)
+
+        // A row with records on both sides of the cut is kept whole (a run spans the milliseconds of one commit).
+        let g = try Fixture(engine)
+        defer { g.cleanup() }
+        try g.store.appendAudit([Self.alike(1, at: old), Self.alike(2, at: old), Self.alike(3, at: Timestamp.now())])
+        #expect(try g.store.pruneAudit(before: Date(timeIntervalSinceNow: -30 * 86_400)) == 0)
+        #expect(try g.verify().records == 3)
+    }
+
     @Test(arguments: StoreEngine.available)
     func concurrentWritersNeverForkAChain(_ engine: StoreEngine) throws {
         let f = try Fixture(engine)
@@ -306,4 +413,9 @@ import Testing
         func add(_ item: String) { lock.withLock { items.append(item) } }
         var all: [String] { lock.withLock { items } }
     }
+}
+
+private extension String {
+    /// The text as a JSON array's members: in brackets.
+    var wrapped: String { "[\(self)]" }
 }
