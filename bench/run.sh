@@ -214,11 +214,15 @@ of in every row (a row went from about 520 to 270 bytes), the rows of one INSERT
 batch-sized array in between, the journal in two segments written in turn, so a steady load writes
 pages already mapped instead of faulting in a new page every few records of an ever-growing file, the
 canonical form copied together in one exact-size buffer instead of appended member by member, and one SHA-256 context per
-batch (74–77 % over four runs of this version on the same day; single rounds 64–87 %).
-$audit_verdict Where the rest goes (perf): of the journal thread's time per record, about a fifth is
-SHA-256 over the ~700 bytes the chain covers, a quarter SQLite's insert, a fifth its WAL and checkpoint
-writes, and the rest Swift values and copies on the way to SQLite; on the request thread, mostly making the
-canonical form. Both threads share two cores with wrk and the request threads, which also spend more per
-request with a third busy thread beside them.
+batch (74–77 % over four runs on one day, 79–86 % over two on a faster day); then consecutive records of a
+commit that differ only in time, request id and hash stored as one row instead of a row each (a SQLite
+row cost about 1.5 µs to insert, a record in a run about 0.2 µs; the journal's thread went from about
+3.6 to 2.2 µs per record in the server).
+$audit_verdict Where the rest goes (perf): of the journal thread's time per record, about a quarter is
+SHA-256 over the ~700 bytes the chain covers, a fifth SQLite's commits and checkpoints, an eighth freeing
+the records the request threads made, and a tenth splicing the chain fields into each canonical form; on
+the request thread, about 1.4 µs making the record and copying it into the journal. Both threads share two
+cores with wrk and the request threads, which also spend more per request with a third busy thread beside
+them.
 MD
 cat docs/benchmarks.md
