@@ -27,7 +27,8 @@ let package = Package(
         .target(name: "KeywardConnectors", dependencies: ["KeywardCore", "KeywardStorage"]),
         .target(name: "KeywardServer", dependencies: ["KeywardCore", "KeywardCrypto", "KeywardStorage", "KeywardHTTP", "KeywardProviders",
                                                       "KeywardResolver", "KeywardConnectors"]),
-        .executableTarget(name: "keyward", dependencies: ["KeywardCore", "KeywardStorage", "KeywardHTTP", "KeywardProviders", "KeywardServer"]),
+        .executableTarget(name: "keyward", dependencies: ["KeywardCore", "KeywardStorage", "KeywardHTTP", "KeywardProviders", "KeywardConnectors",
+                                                          "KeywardServer"]),
 
         // make bench: the in-process cost of a cache hit (bench/run.sh measures the HTTP side).
         .executableTarget(name: "keyward-microbench", dependencies: ["KeywardCore", "KeywardProviders", "KeywardResolver", "KeywardStorage"], path: "bench/Microbench"),
@@ -38,9 +39,11 @@ let package = Package(
         .target(name: "KeywardTestSupport", dependencies: ["KeywardStorage", "KeywardProviders", "KeywardCore"], path: "Tests/KeywardTestSupport"),
         .testTarget(name: "KeywardStorageTests", dependencies: ["KeywardStorage", "KeywardCore", "KeywardCrypto", "KeywardTestSupport"]),
         .testTarget(name: "KeywardHTTPTests", dependencies: ["KeywardHTTP", "KeywardCore"]),
+        .testTarget(name: "KeywardConnectorsTests", dependencies: ["KeywardConnectors"]),
         .testTarget(name: "KeywardProvidersTests", dependencies: ["KeywardProviders", "KeywardStorage", "KeywardCore", "KeywardTestSupport"]),
         .testTarget(name: "KeywardResolverTests", dependencies: ["KeywardResolver", "KeywardProviders", "KeywardStorage", "KeywardCore", "KeywardTestSupport"]),
-        .testTarget(name: "KeywardServerTests", dependencies: ["KeywardServer", "KeywardStorage", "KeywardHTTP", "KeywardCore", "KeywardTestSupport"]),
+        .testTarget(name: "KeywardServerTests", dependencies: ["KeywardServer", "KeywardStorage", "KeywardHTTP", "KeywardConnectors", "KeywardCore",
+                                                         "KeywardTestSupport"]),
         .testTarget(name: "KeywardEndToEndTests", dependencies: ["KeywardCore", "KeywardTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -21,15 +21,17 @@ public struct ConnectionTestStep: Sendable, Equatable, Encodable {
 /// Tests one connection type against the real system, with fields whose secrets are already in place.
 /// Details never contain a field's value: only hosts, names, status codes and the system's own error text.
 public protocol ConnectionTester: Sendable {
-    func test(_ fields: [String: JSONValue]) -> ConnectionTestStep
+    /// Connects only to addresses `targets` allows.
+    func test(_ fields: [String: JSONValue], within targets: TestTargetPolicy) -> ConnectionTestStep
 }
 
 public enum ConnectionTesters {
     /// Tests a connection of `type`. `secretValues` are the values its references resolved to: the step's
     /// texts are scrubbed of them, because a system's error may quote what it was sent (a user, a database,
     /// a host in a URL).
-    public static func test(_ type: ConnectionType, fields: [String: JSONValue], secretValues: [String]) -> ConnectionTestStep {
-        var step = tester(for: type).test(fields)
+    public static func test(_ type: ConnectionType, fields: [String: JSONValue], secretValues: [String],
+                            within targets: TestTargetPolicy) -> ConnectionTestStep {
+        var step = tester(for: type).test(fields, within: targets)
         step.detail = redact(step.detail, secretValues)
         step.hint = step.hint.map { redact($0, secretValues) }
         return step
@@ -50,6 +52,12 @@ public enum ConnectionTesters {
         }
     }
 
+    /// The failed step of a test that did not connect because `targets` refuses where it points.
+    static func refused(_ refusal: String) -> ConnectionTestStep {
+        ConnectionTestStep("connect", .fail, "Not connected: \(refusal)",
+                           hint: "Point the connection at the system itself. Connection tests never reach link-local addresses (cloud metadata endpoints) or networks an operator denied with --connection-test-deny.")
+    }
+
     static func string(_ fields: [String: JSONValue], _ name: String) -> String? {
         switch fields[name] {
         case .string(let text)?: text
@@ -61,7 +69,7 @@ public enum ConnectionTesters {
 
 /// A generic connection has free fields and nothing to connect to: resolving its references is the test.
 struct GenericTester: ConnectionTester {
-    func test(_ fields: [String: JSONValue]) -> ConnectionTestStep {
+    func test(_ fields: [String: JSONValue], within targets: TestTargetPolicy) -> ConnectionTestStep {
         ConnectionTestStep("connect", .skip, "Generic connections have no system to connect to; their references resolved.")
     }
 }

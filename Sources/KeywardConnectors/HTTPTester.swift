@@ -6,14 +6,17 @@ import KeywardCore
 
 /// Sends `GET base_url` (plus `test_path` if given) with the auth header: `auth_header` is either the
 /// Authorization value ("Bearer …") or a whole header ("X-Api-Key: …"). Any answer below 400 passes.
+/// Redirects are not followed: a redirect is the answer (following one would take the credential to an
+/// address nobody checked).
 struct HTTPTester: ConnectionTester {
-    func test(_ fields: [String: JSONValue]) -> ConnectionTestStep {
+    func test(_ fields: [String: JSONValue], within targets: TestTargetPolicy) -> ConnectionTestStep {
         guard let base = ConnectionTesters.string(fields, "base_url"),
               let url = URL(string: base + (ConnectionTesters.string(fields, "test_path") ?? "")),
               let scheme = url.scheme, ["http", "https"].contains(scheme), let host = url.host else {
             return ConnectionTestStep("connect", .fail, "An HTTP connection needs a base_url such as https://api.example.com.",
                                       hint: "Set base_url (http or https), and optionally test_path and auth_header.")
         }
+        if let refusal = targets.refusal(host: host) { return ConnectionTesters.refused(refusal) }
         var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: 5)
         request.httpMethod = "GET"
         if let header = ConnectionTesters.string(fields, "auth_header") {
@@ -45,7 +48,7 @@ struct HTTPTester: ConnectionTester {
     static func send(_ request: URLRequest) -> Outcome {
         let box = Box()
         let done = DispatchSemaphore(value: 0)
-        let session = URLSession(configuration: .ephemeral)
+        let session = URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
         session.dataTask(with: request) { _, response, error in
             box.set(error.map { .failure($0.localizedDescription) } ?? .success((response as? HTTPURLResponse)?.statusCode ?? 0))
             done.signal()
@@ -56,6 +59,13 @@ struct HTTPTester: ConnectionTester {
         }
         session.finishTasksAndInvalidate()
         return box.get() ?? .failure("no answer")
+    }
+
+    final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {
+        func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+            completionHandler(nil)
+        }
     }
 
     final class Box: @unchecked Sendable {

@@ -5,10 +5,14 @@ import KeywardStorage
 /// Connects with libpq and runs `SELECT 1`. Fields: host, port (default 5432), database, user, password,
 /// sslmode (default prefer).
 struct PostgreSQLTester: ConnectionTester {
-    func test(_ fields: [String: JSONValue]) -> ConnectionTestStep {
+    func test(_ fields: [String: JSONValue], within targets: TestTargetPolicy) -> ConnectionTestStep {
         guard let host = ConnectionTesters.string(fields, "host"), let user = ConnectionTesters.string(fields, "user") else {
             return ConnectionTestStep("connect", .fail, "A PostgreSQL connection needs host and user fields.",
                                       hint: "Add host, port, database, user, password and sslmode.")
+        }
+        // libpq takes a list of hosts; one that starts with "/" is a directory holding a Unix socket.
+        for name in host.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.hasPrefix("/") {
+            if let refusal = targets.refusal(host: name) { return ConnectionTesters.refused(refusal) }
         }
         let port = ConnectionTesters.string(fields, "port") ?? "5432"
         let database = ConnectionTesters.string(fields, "database") ?? user

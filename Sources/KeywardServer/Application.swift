@@ -1,4 +1,5 @@
 import Foundation
+import KeywardConnectors
 import KeywardCore
 import KeywardCrypto
 import KeywardHTTP
@@ -31,8 +32,10 @@ public final class Application: HTTPResponder {
     /// from the master key by `keyward serve`. Without them a key is made for this process only.
     /// `auditJournal`: this server's audit journal file (see `AuditJournal`); opening it replays what a
     /// previous run left in it.
+    /// `testTargets`: where connection tests may connect (see `TestTargetPolicy`).
     public init(store: any Store, logger: Logger, aws: AWSPlatform, backends: [any SecretsBackend], cache: SecretCache = SecretCache(),
-                metricsToken: String? = nil, auditAccess: Bool = true, auditHeadKeys: [[UInt8]] = [], auditJournal: URL) throws {
+                metricsToken: String? = nil, auditAccess: Bool = true, auditHeadKeys: [[UInt8]] = [], auditJournal: URL,
+                testTargets: TestTargetPolicy = TestTargetPolicy()) throws {
         let journal = try AuditJournal(file: auditJournal, store: store, logger: logger)
         auditsAccess = auditAccess
         let metrics = self.metrics
@@ -42,7 +45,7 @@ public final class Application: HTTPResponder {
                             aws: aws, builtin: backends.lazy.compactMap { $0 as? BuiltinSecretsBackend }.first,
                             encodedResolutions: ReadCache(ttl: 1, changes: changes),
                             auditSigner: AuditHeadSigner(keys: auditHeadKeys.isEmpty ? [SecureRandom.bytes(32)] : auditHeadKeys),
-                            auditJournal: journal)
+                            auditJournal: journal, testTargets: testTargets)
         authorizer = Authorizer(store: store, changes: changes, metricsToken: metricsToken)
         router = Routes.all()
     }

@@ -102,7 +102,8 @@ enum ResolveHandlers {
         let count = resolved.references.count
         let steps = [
             ConnectionTestStep("resolve", .pass, count == 0 ? "The connection has no references." : "\(count) reference(s) resolved\(resolved.stale ? " (some from a stale cache: the secrets manager is failing)" : "")."),
-            ConnectionTesters.test(resolved.connection.type, fields: resolved.fields, secretValues: resolved.secretValues),
+            ConnectionTesters.test(resolved.connection.type, fields: resolved.fields, secretValues: resolved.secretValues,
+                                   within: context.services.testTargets),
         ]
         let failed = steps.first { $0.status == .fail }
         context.audit.recordAccess(try context.auditEntry(.connectionTested, outcome: failed == nil ? "success" : "connection_test_failed", details: [

@@ -1,3 +1,4 @@
+import KeywardConnectors
 import KeywardCore
 import KeywardProviders
 import KeywardResolver
@@ -19,10 +20,12 @@ final class Services: Sendable {
     let auditSigner: AuditHeadSigner
     /// Readers of the trail flush it first, to see what was just recorded.
     let auditJournal: AuditJournal
+    /// Where connection tests may connect.
+    let testTargets: TestTargetPolicy
 
     init(store: any Store, logger: Logger, resolver: Resolver, aws: AWSPlatform, builtin: BuiltinSecretsBackend?,
          encodedResolutions: ReadCache<ConnectionID, ResolveHandlers.EncodedResolution>, auditSigner: AuditHeadSigner,
-         auditJournal: AuditJournal) {
+         auditJournal: AuditJournal, testTargets: TestTargetPolicy) {
         self.store = store
         self.logger = logger
         self.resolver = resolver
@@ -31,5 +34,6 @@ final class Services: Sendable {
         self.encodedResolutions = encodedResolutions
         self.auditSigner = auditSigner
         self.auditJournal = auditJournal
+        self.testTargets = testTargets
     }
 }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import KeywardConnectors
 import KeywardCore
 import KeywardHTTP
 import KeywardProviders
@@ -30,6 +31,9 @@ enum ServeCommand {
                                     (KEYWARD_AUDIT_RETENTION_DAYS, default: keep everything)
           --audit-access on|off     Record every resolve, test and reference check (KEYWARD_AUDIT_ACCESS, default on;
                                     off only to measure its cost: settings and token changes are always recorded)
+          --connection-test-deny CIDR,...
+                                    Networks connection tests may not connect to, besides link-local ones (cloud
+                                    metadata), which they never reach (KEYWARD_CONNECTION_TEST_DENY; e.g. 127.0.0.0/8,::1)
           -h, --help                Show this help
 
         AWS: the platform identity comes from the standard chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
@@ -51,7 +55,8 @@ enum ServeCommand {
         do {
             parsed = try ParsedArguments(arguments, options: ["listen", "data-dir", "database", "threads", "max-body-bytes",
                                                               "connection-limit", "idle-timeout", "header-timeout", "log-level",
-                                                              "external-id-prefix", "audit-access", "audit-retention-days"], flags: [])
+                                                              "external-id-prefix", "audit-access", "audit-retention-days",
+                                                              "connection-test-deny"], flags: [])
         } catch {
             CLIOutput.error("\(error)\n\n\(help)")
             return ExitCode.usage
@@ -164,13 +169,23 @@ enum ServeCommand {
             return ExitCode.usage
         }
         if !auditAccess { logger.warning("secret access is not audited (--audit-access off): use this only to measure its cost") }
+        var deniedNetworks: [IPNetwork] = []
+        for text in (setting("connection-test-deny", "KEYWARD_CONNECTION_TEST_DENY") ?? "").split(separator: ",") {
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            guard let network = IPNetwork(trimmed) else {
+                CLIOutput.error("--connection-test-deny: \(trimmed) is not a network such as 10.0.0.0/8 or fd00::/8")
+                return ExitCode.usage
+            }
+            deniedNetworks.append(network)
+        }
         let application: Application
         do {
             application = try Application(store: store, logger: logger, aws: aws,
                                           backends: [AWSSecretsManagerBackend(platform: aws), BuiltinSecretsBackend(store: store, keyring: keyring)],
                                           metricsToken: metricsToken, auditAccess: auditAccess,
                                           auditHeadKeys: keyring.derivedKeys(purpose: "audit chain heads"),
-                                          auditJournal: dataDirectory.appendingPathComponent("audit.journal"))
+                                          auditJournal: dataDirectory.appendingPathComponent("audit.journal"),
+                                          testTargets: TestTargetPolicy(denying: deniedNetworks))
         } catch {
             logger.error("cannot open the audit journal", [("error", .string("\(error)"))])
             return ExitCode.failure

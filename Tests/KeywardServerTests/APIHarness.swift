@@ -1,4 +1,5 @@
 import Foundation
+import KeywardConnectors
 import KeywardCore
 import KeywardHTTP
 import KeywardProviders
@@ -33,7 +34,8 @@ final class APIHarness {
     /// `aws`: the platform identity to use against moto; without it AWS is unconfigured, as on a server
     /// with no AWS credentials.
     init(engine: StoreEngine = .sqlite, aws: (MotoAWS, MotoAWS.Platform)? = nil, externalIDPrefix: String = "keyward",
-         awsTransport: (any AWSTransport)? = nil, metricsToken: String? = nil, auditAccess: Bool = true) throws {
+         awsTransport: (any AWSTransport)? = nil, metricsToken: String? = nil, auditAccess: Bool = true,
+         testTargets: TestTargetPolicy = TestTargetPolicy()) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyward-api-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         (store, raw, cleanup) = try engine.openWithRawAccess()
@@ -53,7 +55,7 @@ final class APIHarness {
                                      BuiltinSecretsBackend(store: store, keyring: try MasterKeyring.load(
                                         environment: [:], file: directory.appendingPathComponent("master.key")))],
                           metricsToken: metricsToken, auditAccess: auditAccess,
-                          auditJournal: directory.appendingPathComponent("audit.journal"))
+                          auditJournal: directory.appendingPathComponent("audit.journal"), testTargets: testTargets)
         let created = try OperatorBootstrap.ensureOperator(store: store, tokenFile: directory.appendingPathComponent("operator-token"))
         operatorToken = try #require(created).secret
     }

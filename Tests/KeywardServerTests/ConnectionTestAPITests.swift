@@ -1,4 +1,5 @@
 import Foundation
+import KeywardConnectors
 import KeywardCore
 import KeywardHTTP
 import KeywardTestSupport
@@ -13,8 +14,8 @@ import Testing
         let ws: Int64, p: Int64
         let member: String
 
-        init() throws {
-            api = try APIHarness()
+        init(testTargets: TestTargetPolicy = TestTargetPolicy()) throws {
+            api = try APIHarness(testTargets: testTargets)
             ws = api.workspace()
             api.op("PUT", "/v1/workspaces/\(ws)/addons/advanced_security")
             p = api.project(ws)
@@ -79,6 +80,50 @@ import Testing
         let refused = f.test(wrong)
         #expect(refused.json["ok"] as? Bool == false)
         #expect(String(decoding: refused.body, as: UTF8.self).contains("401"))
+    }
+
+    /// Answers 302 to `/go`, sending the client elsewhere; records every path asked for.
+    final class Redirecting: HTTPResponder, @unchecked Sendable {
+        private let lock = NSLock()
+        private var asked: [String] = []
+        var paths: [String] { lock.withLock { asked } }
+        func respond(to request: HTTPRequest) -> HTTPResponse {
+            lock.withLock { asked.append(request.path) }
+            return HTTPResponse(status: 302, headers: [("Location", "/elsewhere")], body: [])
+        }
+    }
+
+    @Test func aTestNeverReachesCloudMetadataNorFollowsARedirectNorADeniedNetwork() throws {
+        let f = try Fixture()
+        f.secret("api/token", "canary-\(UUID().uuidString)")
+        // The metadata endpoint of every large cloud: refused before anything is sent, by name or address.
+        for base in ["http://169.254.169.254/latest/meta-data/iam/", "http://[fd00:ec2::254]/", "http://0.0.0.0:80/"] {
+            let reply = f.test(f.connection("http", ["base_url": base, "auth_header": "Bearer ${secret:api/token}"]))
+            #expect(f.steps(reply) == ["resolve": "pass", "connect": "fail"], "\(base)")
+            let detail = ((reply.json["steps"] as? [[String: Any]])?.last?["detail"] as? String) ?? ""
+            #expect(detail.hasPrefix("Not connected:") && detail.contains("which connection tests may not reach"), "\(detail)")
+        }
+        let postgres = f.test(f.connection("postgresql", ["host": "169.254.169.254", "user": "u", "password": "${secret:api/token}"]))
+        #expect(f.steps(postgres)["connect"] == "fail")
+        #expect(String(decoding: postgres.body, as: UTF8.self).contains("Not connected: 169.254.169.254 is in 169.254.0.0/16"))
+
+        // A redirect is the answer: the credential never goes where it points.
+        var configuration = HTTPServerConfiguration()
+        configuration.port = 0
+        let redirecting = Redirecting()
+        let peer = HTTPServer(configuration: configuration, responder: redirecting, logger: Logger(minimumLevel: .error, sink: APIHarness.Silent()))
+        try peer.start()
+        defer { peer.shutdown(grace: 1) }
+        let redirected = f.test(f.connection("http", ["base_url": "http://127.0.0.1:\(peer.port)", "test_path": "/go",
+                                                      "auth_header": "Bearer ${secret:api/token}"]))
+        #expect(String(decoding: redirected.body, as: UTF8.self).contains("answered HTTP 302"))
+        #expect(redirecting.paths == ["/go"])
+
+        // An operator can deny more: here the host's own loopback.
+        let strict = try Fixture(testTargets: TestTargetPolicy(denying: [IPNetwork("127.0.0.0/8")!]))
+        let denied = strict.test(strict.connection("http", ["base_url": "http://127.0.0.1:\(peer.port)/go"]))
+        #expect(strict.steps(denied)["connect"] == "fail")
+        #expect(redirecting.paths == ["/go"], "nothing was sent")
     }
 
     @Test(.enabled(if: StoreEngine.postgresURL != nil, "needs the PostgreSQL server make test starts"))

@@ -1,0 +1,65 @@
+import Foundation
+
+/// Which addresses a connection test may reach. A test sends a connection's credentials to wherever its
+/// fields point, at the request of anyone allowed to test connections; unchecked, that reaches whatever
+/// only the Keyward server can: above all a cloud metadata endpoint, which hands out the server's own
+/// credentials. Link-local networks (169.254.0.0/16 and fe80::/10, where AWS, GCP and Azure serve instance
+/// metadata, and AWS's fd00:ec2::254), unspecified, broadcast and multicast addresses are always refused.
+/// Operators add networks of their own (`keyward serve --connection-test-deny`): the host's loopback, the
+/// platform's own VPC.
+///
+/// The host is resolved and every address it has is checked before the test connects. (The connection
+/// resolves it again; a name whose answer changes in between is not caught. The metadata endpoints are
+/// reached by address, and those are.)
+public struct TestTargetPolicy: Sendable, Equatable {
+    public static let alwaysDenied: [IPNetwork] = ["0.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "255.255.255.255/32",
+                                                   "::/128", "fe80::/10", "ff00::/8", "fd00:ec2::254/128"].map { IPNetwork($0)! }
+
+    /// Refused networks: `alwaysDenied` and the operator's.
+    public let denied: [IPNetwork]
+
+    public init(denying extra: [IPNetwork] = []) {
+        denied = Self.alwaysDenied + extra
+    }
+
+    /// Nil when every address `host` has may be reached; otherwise why not. A host that does not resolve
+    /// is left to the test, which reports it as it would any unreachable host.
+    public func refusal(host: String) -> String? {
+        let name = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        for address in Self.addresses(of: name) {
+            if let network = denied.first(where: { $0.contains(address) }) {
+                let shown = Self.text(address)
+                return shown == name ? "\(name) is in \(network), which connection tests may not reach."
+                    : "\(name) is \(shown), in \(network), which connection tests may not reach."
+            }
+        }
+        return nil
+    }
+
+    static func addresses(of host: String) -> [[UInt8]] {
+        if let address = IPNetwork.address(host) { return [address] }
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &list) == 0 else { return [] }
+        defer { freeaddrinfo(list) }
+        var addresses: [[UInt8]] = []
+        var next = list
+        while let entry = next?.pointee {
+            if entry.ai_family == AF_INET, let socket = entry.ai_addr {
+                socket.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { addresses.append(withUnsafeBytes(of: $0.pointee.sin_addr) { Array($0) }) }
+            } else if entry.ai_family == AF_INET6, let socket = entry.ai_addr {
+                socket.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { addresses.append(withUnsafeBytes(of: $0.pointee.sin6_addr) { Array($0) }) }
+            }
+            next = entry.ai_next
+        }
+        return addresses
+    }
+
+    static func text(_ address: [UInt8]) -> String {
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let family = address.count == 4 ? AF_INET : AF_INET6
+        address.withUnsafeBytes { _ = inet_ntop(family, $0.baseAddress, &buffer, socklen_t(buffer.count)) }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
