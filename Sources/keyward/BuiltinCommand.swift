@@ -13,6 +13,9 @@ enum BuiltinCommand {
         (keeping the previous one), and rewraps every data key with it in one transaction. Secrets are not
         re-encrypted: their data keys do not change. Running servers keep working throughout.
 
+        With KEYWARD_MASTER_KEY set, the new key is yours: run every server with KEYWARD_MASTER_KEY=NEW,OLD,
+        then run this with the same setting; it rewraps every data key with NEW (the first key). Then drop OLD.
+
         Options:
           --data-dir DIR          Where the key file lives (KEYWARD_DATA_DIR, default ./.keyward)
           --database LOCATION     sqlite:PATH or postgres://… (KEYWARD_DATABASE, default sqlite:DATA_DIR/keyward.db)

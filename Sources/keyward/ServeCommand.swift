@@ -42,8 +42,9 @@ enum ServeCommand {
         It only ever assumes customers' roles.
 
         Built-in store: secrets are sealed with AES-256-GCM under per-project data keys, which the master key wraps.
-        The master key comes from KEYWARD_MASTER_KEY (32 bytes, base64 or hex), else from DATA_DIR/master.key, created
-        with mode 0600 on first start. Back that file up. Rotate it with: keyward builtin rotate-master-key.
+        The master key comes from KEYWARD_MASTER_KEY (32 bytes, base64 or hex; several separated by commas, the current
+        one first), else from DATA_DIR/master.key, created with mode 0600 on first start. Back that file up. Rotate it
+        with: keyward builtin rotate-master-key.
 
         Metrics: GET /metrics (Prometheus). Set KEYWARD_METRICS_TOKEN to require Authorization: Bearer <it>.
 

@@ -8,9 +8,9 @@ import KeywardCrypto
 /// The master keys that wrap the built-in store's data keys. The first is current (new data keys are
 /// wrapped with it); the others are kept so data keys not yet rewrapped still open.
 ///
-/// From `KEYWARD_MASTER_KEY` (32 bytes, base64 or hex), or from a key file created with mode 0600 on first
-/// start. Each line of the file is `keyward-master-key v1 <id> <base64>`, current first; rotation rewrites
-/// the file atomically.
+/// From `KEYWARD_MASTER_KEY` (32 bytes, base64 or hex; several separated by commas, current first), or from
+/// a key file created with mode 0600 on first start. Each line of the file is
+/// `keyward-master-key v1 <id> <base64>`, current first; rotation rewrites the file atomically.
 public struct MasterKeyring: Sendable {
     public struct Key: Sendable {
         public let id: String
@@ -44,20 +44,28 @@ public struct MasterKeyring: Sendable {
 
     public static func generate() -> Key { Key(SecureRandom.bytes(AESGCM.keyByteCount)) }
 
-    /// The environment's key if set, else the key file (created if missing).
+    /// The environment's keys if set, else the key file (created if missing).
     public static func load(environment: [String: String], file: URL) throws -> MasterKeyring {
-        if let text = environment["KEYWARD_MASTER_KEY"], !text.isEmpty {
-            guard let bytes = decodeKey(text) else {
-                throw KeywardError(.internalError, code: "master_key_invalid", title: "Invalid master key",
-                                   detail: "KEYWARD_MASTER_KEY is not 32 bytes in base64 or hex.",
-                                   hint: "Generate one with: head -c 32 /dev/urandom | base64")
-            }
-            return MasterKeyring(keys: [Key(bytes)], file: nil)
-        }
+        if let ring = try fromEnvironment(environment) { return ring }
         if let ring = try read(file) { return ring }
         try write([generate()], to: file, exclusive: true)
         guard let created = try read(file) else { throw KeywardError.internalError("the master key file vanished after creation") }
         return created
+    }
+
+    /// The keys of `KEYWARD_MASTER_KEY`, current first; nil when it is not set.
+    public static func fromEnvironment(_ environment: [String: String]) throws -> MasterKeyring? {
+        guard let text = environment["KEYWARD_MASTER_KEY"], !text.isEmpty else { return nil }
+        let keys = try text.split(separator: ",").map { part in
+            guard let bytes = decodeKey(String(part)) else {
+                throw KeywardError(.internalError, code: "master_key_invalid", title: "Invalid master key",
+                                   detail: "KEYWARD_MASTER_KEY is not one or more 32-byte keys in base64 or hex, separated by commas.",
+                                   hint: "Generate one with: head -c 32 /dev/urandom | base64")
+            }
+            return Key(bytes)
+        }
+        guard !keys.isEmpty else { return nil }
+        return MasterKeyring(keys: keys, file: nil)
     }
 
     public static func read(_ file: URL) throws -> MasterKeyring? {

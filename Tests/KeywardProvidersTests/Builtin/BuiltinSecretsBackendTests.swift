@@ -149,11 +149,43 @@ import Testing
         #expect(try fresh.read("t", version: nil, context: w.context(w.p2)).value == "during")
         let mode = try FileManager.default.attributesOfItem(atPath: w.keyFile.path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
+    }
 
-        let refused = #expect(throws: KeywardError.self) {
-            try MasterKeyRotation.rotate(store: w.store, keyFile: w.keyFile, environment: ["KEYWARD_MASTER_KEY": String(repeating: "ab", count: 32)])
+    /// With the keys in KEYWARD_MASTER_KEY the operator brings the new one: servers run with NEW,OLD, the
+    /// rotation rewraps with NEW, and NEW alone then opens everything.
+    @Test(arguments: StoreEngine.available)
+    func masterKeysFromTheEnvironmentRotateToTheFirstOne(_ engine: StoreEngine) throws {
+        let w = try World(engine)
+        let old = String(repeating: "ab", count: 32), new = String(repeating: "cd", count: 32)
+        func backend(_ keys: String) throws -> BuiltinSecretsBackend {
+            BuiltinSecretsBackend(store: w.store, keyring: try MasterKeyring.load(environment: ["KEYWARD_MASTER_KEY": keys], file: w.keyFile))
         }
-        #expect(refused?.code == "master_key_from_environment")
+        let keyFileBefore = try String(contentsOf: w.keyFile, encoding: .utf8)
+        let before = try backend(old)
+        _ = try before.put("s", value: "before", workspace: w.ws, project: w.p1, by: actor)
+        // Both keys, new first: a server opens data keys wrapped with either, and wraps new ones with the new.
+        let both = try backend("\(new), \(old)")
+        #expect(try both.read("s", version: nil, context: w.context(w.p1)).value == "before")
+        _ = try both.put("t", value: "during", workspace: w.ws, project: w.p2, by: actor)
+
+        let result = try MasterKeyRotation.rotate(store: w.store, keyFile: w.keyFile, environment: ["KEYWARD_MASTER_KEY": "\(new),\(old)"])
+        #expect(result.rewrapped == 1 && result.to == both.currentMasterKeyID && result.from == before.currentMasterKeyID)
+        #expect(Set(try w.store.allBuiltinDataKeys().map(\.masterKeyID)) == [result.to])
+        let after = try backend(new)
+        #expect(try after.read("s", version: nil, context: w.context(w.p1)).value == "before")
+        #expect(try after.read("t", version: nil, context: w.context(w.p2)).value == "during")
+        // Again: nothing left to rewrap.
+        #expect(try MasterKeyRotation.rotate(store: w.store, keyFile: w.keyFile, environment: ["KEYWARD_MASTER_KEY": new]).rewrapped == 0)
+        // The key file (the one this directory would use without the setting) is not touched.
+        #expect(try String(contentsOf: w.keyFile, encoding: .utf8) == keyFileBefore)
+
+        // A new key without the one the data keys are wrapped with cannot open them, and changes nothing.
+        let lost = #expect(throws: KeywardError.self) {
+            try MasterKeyRotation.rotate(store: w.store, keyFile: w.keyFile, environment: ["KEYWARD_MASTER_KEY": String(repeating: "ef", count: 32)])
+        }
+        #expect(lost?.code == "master_key_unavailable" && lost?.hint?.contains("NEW,OLD") == true)
+        #expect(try after.read("s", version: nil, context: w.context(w.p1)).value == "before")
+        #expect(throws: KeywardError.self) { try MasterKeyring.load(environment: ["KEYWARD_MASTER_KEY": "\(new),short"], file: w.keyFile) }
     }
 
     @Test(arguments: StoreEngine.available)
