@@ -197,7 +197,9 @@ private enum JSONString {
     case escaped([UInt8])
 
     init(_ text: String) {
-        if text.utf8.contains(where: JSONValue.needsEscaping) {
+        // Scanned through a pointer (a native string is contiguous UTF-8): six texts per record, per request.
+        var scanned = text
+        if scanned.withUTF8({ $0.contains(where: JSONValue.needsEscaping) }) {
             var escaped: [UInt8] = []
             JSONValue.writeString(text, into: &escaped)
             self = .escaped(escaped)

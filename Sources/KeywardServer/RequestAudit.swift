@@ -11,8 +11,9 @@ final class RequestAudit: @unchecked Sendable {
 
     init(recordsAccess: Bool) { self.recordsAccess = recordsAccess }
 
-    func recordAccess(_ entry: AuditEntry) {
-        if recordsAccess { entries.append(entry) }
+    /// Made only when it is recorded: with `--audit-access off` a request builds no record at all.
+    func recordAccess(_ entry: @autoclosure () throws -> AuditEntry) rethrows {
+        if recordsAccess { entries.append(try entry()) }
     }
 }
 

@@ -20,7 +20,7 @@ enum ResolveHandlers {
             resolved = try context.services.resolver.resolve(id, in: context.workspaceID, project: context.projectID, refresh: refresh,
                                                              fromMemoryOnly: !context.mayWait)
         } catch let error as KeywardError {
-            context.audit.recordAccess(try context.auditEntry(.connectionResolved, outcome: error.code, details: RequestContext.details(error)))
+            try context.audit.recordAccess(context.auditEntry(.connectionResolved, outcome: error.code, details: RequestContext.details(error)))
             throw error
         }
         // A connection kept by the resolver is answered, and recorded, with the bytes already written for it:
@@ -37,7 +37,7 @@ enum ResolveHandlers {
         } else {
             written = EncodedResolution(resolved, refresh: refresh)
         }
-        context.audit.recordAccess(try context.auditEntry(.connectionResolved, detailsJSON: written.auditDetails))
+        try context.audit.recordAccess(context.auditEntry(.connectionResolved, detailsJSON: written.auditDetails))
         let body = written.body
         // The body holds secret values: no intermediary may keep it.
         return HTTPResponse(status: 200, headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store")], body: body)
@@ -93,7 +93,7 @@ enum ResolveHandlers {
             resolved = try context.services.resolver.resolve(id, in: context.workspaceID, project: context.projectID, refresh: false)
         } catch let error as KeywardError where error.kind == .failedDependency || error.kind == .unavailable {
             let reference = error.extras["reference"]?.stringValue.map { " (\($0))" } ?? ""
-            context.audit.recordAccess(try context.auditEntry(.connectionTested, outcome: error.code, details: RequestContext.details(error)))
+            try context.audit.recordAccess(context.auditEntry(.connectionTested, outcome: error.code, details: RequestContext.details(error)))
             return .json(ConnectionTestView(steps: [
                 ConnectionTestStep("resolve", .fail, "\(error.code)\(reference): \(error.detail)", hint: error.hint),
                 ConnectionTestStep("connect", .skip, "Not tried: the references did not resolve."),
@@ -106,7 +106,7 @@ enum ResolveHandlers {
                                    within: context.services.testTargets),
         ]
         let failed = steps.first { $0.status == .fail }
-        context.audit.recordAccess(try context.auditEntry(.connectionTested, outcome: failed == nil ? "success" : "connection_test_failed", details: [
+        try context.audit.recordAccess(context.auditEntry(.connectionTested, outcome: failed == nil ? "success" : "connection_test_failed", details: [
             "references": RequestContext.details(resolved.references),
             "steps": .array(steps.map { .object(["name": .string($0.name), "status": .string($0.status.rawValue)]) }),
         ]))
@@ -125,11 +125,11 @@ enum ResolveHandlers {
         let reference = try SecretReference(parsing: body.reference)
         do {
             let result = try context.services.resolver.check(reference, in: context.workspaceID, project: context.projectID)
-            context.audit.recordAccess(try context.auditEntry(.referenceChecked, store: result.store,
+            try context.audit.recordAccess(context.auditEntry(.referenceChecked, store: result.store,
                                                               details: ["references": RequestContext.details([result])]))
             return .json(ReferenceCheckView(reference: reference.description, result: .success(result)))
         } catch let error as KeywardError where error.kind == .failedDependency || error.kind == .unavailable || error.kind == .conflict {
-            context.audit.recordAccess(try context.auditEntry(.referenceChecked, outcome: error.code,
+            try context.audit.recordAccess(context.auditEntry(.referenceChecked, outcome: error.code,
                                                               details: ["reference": .string(reference.description)]))
             return .json(ReferenceCheckView(reference: reference.description, result: .failure(error)))
         }
