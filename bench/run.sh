@@ -217,7 +217,10 @@ canonical form copied together in one exact-size buffer instead of appended memb
 batch (74–77 % over four runs on one day, 79–86 % over two on a faster day); then consecutive records of a
 commit that differ only in time, request id and hash stored as one row instead of a row each (a SQLite
 row cost about 1.5 µs to insert, a record in a run about 0.2 µs; the journal's thread went from about
-3.6 to 2.2 µs per record in the server).
+3.6 to 2.2 µs per record in the server: 84–88 % over two runs); then the unaudited baseline made fair: with
+\`--audit-access off\` a request now builds no record at all, where before it built one and dropped it
+(about 0.4 µs per request): 79.7, 87.7 and 79.9 % over three runs of this version on one day, single
+rounds 68–91 %. At the goal, not clear of it: this machine's noise moves the median by several points.
 $audit_verdict Where the rest goes (perf): of the journal thread's time per record, about a quarter is
 SHA-256 over the ~700 bytes the chain covers, a fifth SQLite's commits and checkpoints, an eighth freeing
 the records the request threads made, and a tenth splicing the chain fields into each canonical form; on

@@ -25,6 +25,8 @@ public final class SQLiteConnection: SQLConnection {
     /// Prepared statements by their text: the same few queries run all the time (the audit journal's insert
     /// most of all), and parsing one costs more than running it. A connection is used by one thread at a time.
     private var statements: [String: OpaquePointer] = [:]
+    /// The column positions of each prepared statement's rows, by name: made once, shared by every row.
+    private var columnNames: [OpaquePointer: [String: Int]] = [:]
 
     deinit {
         for statement in statements.values { sqlite3_finalize(statement) }
@@ -42,6 +44,7 @@ public final class SQLiteConnection: SQLConnection {
         if statements.count >= 256 {
             for cached in statements.values { sqlite3_finalize(cached) }
             statements.removeAll()
+            columnNames.removeAll()
         }
         statements[sql] = statement
         return statement
@@ -85,10 +88,15 @@ public final class SQLiteConnection: SQLConnection {
 
     private func rows(_ statement: OpaquePointer) throws -> [SQLRow] {
         let columnCount = sqlite3_column_count(statement)
-        var columns: [String: Int] = [:]
-        for index in 0..<columnCount {
-            columns[String(cString: sqlite3_column_name(statement, index))] = Int(index)
-        }
+        // (A statement SQLite prepared again after a schema change may have other columns: then made anew.)
+        let columns = columnNames[statement].flatMap { $0.count == Int(columnCount) ? $0 : nil } ?? {
+            var columns: [String: Int] = [:]
+            for index in 0..<columnCount {
+                columns[String(cString: sqlite3_column_name(statement, index))] = Int(index)
+            }
+            columnNames[statement] = columns
+            return columns
+        }()
         var rows: [SQLRow] = []
         while true {
             let status = sqlite3_step(statement)
