@@ -60,6 +60,7 @@ keyward_start() {  # name, then serve options
   port=$(free_port)
   "$bin" serve --listen "127.0.0.1:$port" --data-dir "$work/$name" --log-level warning "${@:2}" >"$work/$name.log" 2>&1 &
   pids+=($!)
+  echo $! >"$work/$name.pid"
   for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
   (
     export KEYWARD_SERVER="http://127.0.0.1:$port" KEYWARD_TOKEN
@@ -96,15 +97,33 @@ run() {  # name, then wrk arguments; prints "requests/s p99(ms)"
   p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
   echo "$rps $p99"
 }
+# CPU time a server process has used (all its threads), in clock ticks: over a run, per request, it says what
+# the server spends on one, far less noisy than requests per second on a shared machine.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$(cat "$work/$1.pid")/stat"; }
+cpu_per_request() {  # name, ticks before, rounds file: appends the µs of server CPU per request of its last round
+  local after rps
+  after=$(cpu_ticks "$1")
+  rps=$(tail -1 "$3" | cut -d' ' -f1)
+  awk -v b="$2" -v a="$after" -v t="$(getconf CLK_TCK)" -v d="$duration" -v r="$rps" \
+    'BEGIN { printf "%.2f\n", (a - b) / t * 1e6 / (r * d) }' >>"$work/$1.cpu"
+}
 audited_run() {
+  local ticks
+  ticks=$(cpu_ticks keyward)
   run resolve -s "$work/keyward.lua" "$keyward/v1/connections/1/resolve" >>"$work/resolve.rounds"
   # What the trail had not chained yet when the run ended is part of the run's cost: the next run waits until
   # it is (a read of the trail waits for the journal), and the audited rate counts that time too.
   catchup_start=$(date +%s.%N)
   curl -fsS -o /dev/null -H "Authorization: Bearer $(cat "$work/keyward/operator-token")" "$keyward/v1/workspaces/1/audit?limit=1"
   python3 -c "print(f'{$(date +%s.%N) - $catchup_start:.3f}')" >>"$work/catchup.rounds"
+  cpu_per_request keyward "$ticks" "$work/resolve.rounds"
 }
-unaudited_run() { run unaudited -s "$work/keyward-unaudited.lua" "$keyward_unaudited/v1/connections/1/resolve" >>"$work/unaudited.rounds"; }
+unaudited_run() {
+  local ticks
+  ticks=$(cpu_ticks keyward-unaudited)
+  run unaudited -s "$work/keyward-unaudited.lua" "$keyward_unaudited/v1/connections/1/resolve" >>"$work/unaudited.rounds"
+  cpu_per_request keyward-unaudited "$ticks" "$work/unaudited.rounds"
+}
 # Each target BENCH_ROUNDS times, interleaved, so a slow moment of the machine hits all of them alike; the
 # table shows each target's median round, and the spread of the per-round ratios. The audited and unaudited
 # runs swap places every round: on this machine a run right after another one measured up to 10 % slower,
@@ -151,6 +170,9 @@ micro_hit=$(echo "$micro" | sed -n 1p)
 micro_audit=$(echo "$micro" | sed -n 2p)
 micro_record=$(echo "$micro" | sed -n 3p)
 
+cpu_audited=$(sort -n "$work/keyward.cpu" | awk -v n="$rounds" 'NR == int((n + 1) / 2)')
+cpu_unaudited=$(sort -n "$work/keyward-unaudited.cpu" | awk -v n="$rounds" 'NR == int((n + 1) / 2)')
+cpu_trail=$(python3 -c "print(f'{$cpu_audited - $cpu_unaudited:.2f}')")
 audit_verdict=$(awk -v r="$audit_ratio" 'BEGIN { print (r >= 80 ? "Within the goal in this run." : "Not within the goal in this run.") }')
 ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
 cat >docs/benchmarks.md <<MD
@@ -178,6 +200,11 @@ target's median round. Absolute numbers vary between machines and runs; the rati
 | in-process cache hit ≤ 1 µs | **$micro_hit** |
 
 ${errors:+Non-2xx answers during the run: $errors}
+
+Server CPU per resolve (the process's user and system time over a round, all its threads, per request
+answered; median round): **$cpu_audited µs audited, $cpu_unaudited µs unaudited**, so recording a resolve costs
+the server about $cpu_trail µs of CPU. This is steadier than the ratio of rates, which also moves with how the
+machine's two cores are shared with wrk.
 
 Audit trail after the run: $audited (every audited resolve is one record, in the journal before its answer
 and in the hash chain right after; see docs/audit.md). OpenBao's audit log: $bao_audit_lines lines (a
@@ -219,12 +246,12 @@ commit that differ only in time, request id and hash stored as one row instead o
 row cost about 1.5 µs to insert, a record in a run about 0.2 µs; the journal's thread went from about
 3.6 to 2.2 µs per record in the server: 84–88 % over two runs); then the unaudited baseline made fair: with
 \`--audit-access off\` a request now builds no record at all, where before it built one and dropped it
-(about 0.4 µs per request): 79.7, 87.7 and 79.9 % over three runs of this version on one day, single
-rounds 68–91 %. At the goal, not clear of it: this machine's noise moves the median by several points.
+(about 0.4 µs per request): 79.7, 87.7, 79.9 and 82.0 % over four runs of this version on one day, single
+rounds 68–99 %. At the goal, not clear of it: this machine's noise moves the median by several points.
 $audit_verdict Where the rest goes (perf): of the journal thread's time per record, about a quarter is
 SHA-256 over the ~700 bytes the chain covers, a fifth SQLite's commits and checkpoints, an eighth freeing
 the records the request threads made, and a tenth splicing the chain fields into each canonical form; on
-the request thread, about 1.4 µs making the record and copying it into the journal. Both threads share two
+the request thread, about 1 µs making the record and copying it into the journal. Both threads share two
 cores with wrk and the request threads, which also spend more per request with a third busy thread beside
 them.
 MD
