@@ -25,7 +25,9 @@ import Testing
 
     @Test func metadataEndpointsAreNeverReachableAndOthersAreUnlessDenied() throws {
         let policy = TestTargetPolicy()
-        for host in ["169.254.169.254", "[fd00:ec2::254]", "fd00:ec2::254", "fe80::1", "0.0.0.0", "::", "224.0.0.1"] {
+        // (Also the metadata address written as one number, in octal or in hex, which resolvers accept.)
+        for host in ["169.254.169.254", "[fd00:ec2::254]", "fd00:ec2::254", "fe80::1", "0.0.0.0", "::", "224.0.0.1",
+                     "[::ffff:169.254.169.254]", "2852039166", "0251.0376.0251.0376", "0xa9fea9fe"] {
             #expect(policy.refusal(host: host) != nil, "\(host)")
         }
         #expect(policy.refusal(host: "169.254.169.254")?.contains("169.254.0.0/16") == true)
