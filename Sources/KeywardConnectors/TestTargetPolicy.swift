@@ -22,15 +22,15 @@ public struct TestTargetPolicy: Sendable, Equatable {
         denied = Self.alwaysDenied + extra
     }
 
-    /// Nil when every address `host` has may be reached; otherwise why not. A host that does not resolve
-    /// is left to the test, which reports it as it would any unreachable host.
+    /// Nil when every address `host` has may be reached; otherwise why not, naming the refused network but
+    /// neither the host nor its address: a host may come from a secret (a URL held in a secrets manager),
+    /// and the step's redaction replaces whole secret values, not the host quoted out of one. A host that
+    /// does not resolve is left to the test, which reports it as it would any unreachable host.
     public func refusal(host: String) -> String? {
         let name = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         for address in Self.addresses(of: name) {
             if let network = denied.first(where: { $0.contains(address) }) {
-                let shown = Self.text(address)
-                return shown == name ? "\(name) is in \(network), which connection tests may not reach."
-                    : "\(name) is \(shown), in \(network), which connection tests may not reach."
+                return "the host is in \(network), which connection tests may not reach."
             }
         }
         return nil
@@ -54,12 +54,5 @@ public struct TestTargetPolicy: Sendable, Equatable {
             next = entry.ai_next
         }
         return addresses
-    }
-
-    static func text(_ address: [UInt8]) -> String {
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        let family = address.count == 4 ? AF_INET : AF_INET6
-        address.withUnsafeBytes { _ = inet_ntop(family, $0.baseAddress, &buffer, socklen_t(buffer.count)) }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

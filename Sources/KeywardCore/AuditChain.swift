@@ -125,7 +125,8 @@ public enum AuditChain {
         let ends: Ends
         let exported: SignedHead?
         let hash: ([UInt8]) -> String
-        var expected: Int64
+        /// The position the next record must have.
+        public private(set) var expected: Int64
         var previous: String
         /// Ids never go back along the chain (the records of one stored row share its id).
         var previousID: Int64 = 0

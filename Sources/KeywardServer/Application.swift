@@ -146,10 +146,9 @@ public final class Application: HTTPResponder {
             services.logger.warning("console sign-in with an unknown token", [("request_id", .string(requestID))])
             return
         }
-        let scope = credential.token.scope
-        let entry = AuditEntry(workspaceID: scope.workspaceID ?? .platform,
-                               actor: Actor(tokenID: id, role: credential.token.role, requestID: requestID), action: action,
-                               projectID: scope.projectID, outcome: outcome)
+        let token = credential.token
+        let entry = AuditEntry(workspaceID: token.auditWorkspace, actor: Actor(tokenID: id, role: token.role, requestID: requestID),
+                               action: action, projectID: token.scope.projectID, outcome: outcome)
         do { try auditJournal.append([entry]) } catch {
             services.logger.error("audit record of a sign-in not written", [("request_id", .string(requestID)), ("error", .string("\(error)"))])
         }

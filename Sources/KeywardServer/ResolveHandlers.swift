@@ -126,11 +126,11 @@ enum ResolveHandlers {
         do {
             let result = try context.services.resolver.check(reference, in: context.workspaceID, project: context.projectID)
             try context.audit.recordAccess(context.auditEntry(.referenceChecked, store: result.store,
-                                                              details: ["references": RequestContext.details([result])]))
+                                                             details: ["references": RequestContext.details([result])]))
             return .json(ReferenceCheckView(reference: reference.description, result: .success(result)))
         } catch let error as KeywardError where error.kind == .failedDependency || error.kind == .unavailable || error.kind == .conflict {
             try context.audit.recordAccess(context.auditEntry(.referenceChecked, outcome: error.code,
-                                                              details: ["reference": .string(reference.description)]))
+                                                             details: ["reference": .string(reference.description)]))
             return .json(ReferenceCheckView(reference: reference.description, result: .failure(error)))
         }
     }

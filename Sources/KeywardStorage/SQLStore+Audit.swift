@@ -191,25 +191,33 @@ extension SQLStore {
         func admits(_ event: AuditEvent) -> Bool {
             event.seq > cursor && filter.since.map { event.at >= $0 } ?? true && filter.until.map { event.at < $0 } ?? true
         }
-        // In chain order, paged by position: the index on (workspace_id, last_seq) serves it.
-        let statement = "\(Self.auditColumns) WHERE \(conditions.joined(separator: " AND ")) AND e.last_seq > ? ORDER BY e.seq LIMIT ?"
-        let rowsPerRead = request.limit + 1
         return try run { connection in
             var found: [AuditEvent] = []
-            var after = cursor
-            reading: while true {
-                let rows = try connection.query(statement, parameters + [.integer(after), .integer(Int64(rowsPerRead))])
-                for row in rows {
-                    let records = try Self.decodeAuditRow(row)
-                    for record in records where admits(record) {
-                        found.append(record)
-                        if found.count > request.limit { break reading }
-                    }
-                    after = max(after, try row.optionalInteger("last_seq") ?? records[records.count - 1].seq)
+            try Self.readAuditRows(connection, where: conditions, parameters, after: cursor, rowsPerRead: request.limit + 1) { row in
+                for record in try Self.decodeAuditRow(row) where admits(record) {
+                    found.append(record)
+                    if found.count > request.limit { return false }
                 }
-                if rows.count < rowsPerRead { break }
+                return true
             }
             return Page(fetched: found, limit: request.limit, key: { String($0.seq) })
+        }
+    }
+
+    /// Hands `body` the rows `conditions` choose (the first one naming the workspace) that end after position
+    /// `after`, in chain order, `rowsPerRead` per query, until it returns false or none are left. The index on
+    /// (workspace_id, last_seq) serves it.
+    static func readAuditRows(_ connection: any SQLConnection, where conditions: [String], _ parameters: [SQLValue], after: Int64,
+                              rowsPerRead: Int, _ body: (SQLRow) throws -> Bool) throws {
+        let statement = "\(auditColumns) WHERE \(conditions.joined(separator: " AND ")) AND e.last_seq > ? ORDER BY e.seq LIMIT ?"
+        var after = after
+        while true {
+            let rows = try connection.query(statement, parameters + [.integer(after), .integer(Int64(rowsPerRead))])
+            for row in rows {
+                guard try body(row) else { return }
+                after = max(after, try row.integer("last_seq"))
+            }
+            if rows.count < rowsPerRead { return }
         }
     }
 
@@ -239,27 +247,21 @@ extension SQLStore {
             let ends = try Self.ends(connection, workspace)
             let digester = SHA256HexDigester()
             var verifier = AuditChain.Verifier(workspace, ends: ends, exported: exported) { digester.digest($0) }
-            var after: Int64 = -1
-            reading: while true {
-                let rows = try connection.query("\(Self.auditColumns) WHERE e.workspace_id = ? AND e.last_seq > ? ORDER BY e.seq LIMIT 2000",
-                                                [.integer(workspace.rawValue), .integer(after)])
-                for row in rows {
-                    // A row that no longer decodes was edited into something the schema does not allow.
-                    guard let records = try? Self.decodeAuditRow(row) else {
-                        verifier.unreadable(seq: (try? row.integer("seq")) ?? after + 1, recordID: try? row.integer("id"))
-                        break reading
-                    }
-                    for record in records { guard verifier.check(record) else { break reading } }
-                    // Its end as the row's own columns give it (paging, retention and anchors use them).
-                    let last = records[records.count - 1]
-                    guard (try? row.optionalInteger("last_seq")) == last.seq, (try? row.optionalText("last_hash")) == last.hash,
-                          (try? row.optionalText("last_at")) == Timestamp.format(last.at) else {
-                        verifier.unreadable(seq: last.seq, recordID: last.id)
-                        break reading
-                    }
-                    after = last.seq
+            try Self.readAuditRows(connection, where: ["e.workspace_id = ?"], [.integer(workspace.rawValue)], after: -1, rowsPerRead: 2000) { row in
+                // A row that no longer decodes was edited into something the schema does not allow.
+                guard let records = try? Self.decodeAuditRow(row) else {
+                    verifier.unreadable(seq: (try? row.integer("seq")) ?? verifier.expected, recordID: try? row.integer("id"))
+                    return false
                 }
-                if rows.count < 2000 { break }
+                for record in records { guard verifier.check(record) else { return false } }
+                // Its end as the row's own columns give it (paging, retention and anchors use them).
+                let last = records[records.count - 1]
+                guard (try? row.optionalInteger("last_seq")) == last.seq, (try? row.optionalText("last_hash")) == last.hash,
+                      (try? row.optionalText("last_at")) == Timestamp.format(last.at) else {
+                    verifier.unreadable(seq: last.seq, recordID: last.id)
+                    return false
+                }
+                return true
             }
             return verifier.finish()
         }

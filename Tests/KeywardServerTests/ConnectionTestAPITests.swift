@@ -105,7 +105,12 @@ import Testing
         }
         let postgres = f.test(f.connection("postgresql", ["host": "169.254.169.254", "user": "u", "password": "${secret:api/token}"]))
         #expect(f.steps(postgres)["connect"] == "fail")
-        #expect(String(decoding: postgres.body, as: UTF8.self).contains("Not connected: 169.254.169.254 is in 169.254.0.0/16"))
+        #expect(String(decoding: postgres.body, as: UTF8.self).contains("Not connected: the host is in 169.254.0.0/16"))
+        // A URL kept as a secret is refused as well, and no part of it comes back: not even its host.
+        f.secret("api/metadata", "http://169.254.169.254/latest/meta-data/iam/")
+        let hidden = f.test(f.connection("http", ["base_url": "${secret:api/metadata}", "auth_header": "Bearer ${secret:api/token}"]))
+        #expect(f.steps(hidden) == ["resolve": "pass", "connect": "fail"])
+        #expect(!String(decoding: hidden.body, as: UTF8.self).contains("169.254.169.254"))
 
         // A redirect is the answer: the credential never goes where it points.
         var configuration = HTTPServerConfiguration()
