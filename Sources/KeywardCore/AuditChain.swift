@@ -11,17 +11,10 @@ public enum AuditChain {
     public static let genesis = String(repeating: "0", count: 64)
 
     /// The bytes hashed for a record: its previous hash, a newline, its canonical form (with `seq` and
-    /// `prevHash` in it). Appended to `out`, so the chain's writer reuses one buffer for a whole batch.
-    public static func writeHashInput(_ form: AuditCanonicalForm, seq: Int64, prevHash: String, into out: inout [UInt8]) {
-        out.append(contentsOf: prevHash.utf8)
-        out.append(0x0a)
-        form.write(seq: seq, prevHash: prevHash, into: &out)
-    }
-
+    /// `prevHash` in it). The chain's writer makes them from the written record
+    /// (`WrittenAuditRecord.writeHashInput`); verification from the stored one.
     public static func hashInput(_ event: AuditEvent) -> [UInt8] {
-        var input: [UInt8] = []
-        writeHashInput(event.canonicalForm, seq: event.seq, prevHash: event.prevHash, into: &input)
-        return input
+        Array(event.prevHash.utf8) + [0x0a] + event.canonical
     }
 
     /// Where a retained chain starts (position 0 and `genesis` until something was pruned) and where it ends.

@@ -90,177 +90,22 @@ public struct AuditEvent: Sendable, Equatable, Codable {
     }
 
     /// The bytes its hash covers: every field but `id` and `hash`, as JSON with sorted keys, integers as
-    /// integers and the time as stored. Built from the same values the API shows, so any edit of a shown
-    /// field changes it.
+    /// integers and the time as stored (`AuditCanonicalForm`). Built from the same values the API shows, so
+    /// any edit of a shown field changes it.
     public var canonical: [UInt8] {
-        var out: [UInt8] = []
-        canonicalForm.write(seq: seq, prevHash: prevHash, into: &out)
-        return out
-    }
-
-    /// Its canonical form without the chain fields, as `AuditEntry` made it when the record was written.
-    public var canonicalForm: AuditCanonicalForm {
-        AuditCanonicalForm(action: action, actorRole: actorRole, actorTokenID: actorTokenID, at: Timestamp.format(at),
-                           connectionID: connectionID, details: JSONValue.object(details).jsonBytes, outcome: outcome,
-                           projectID: projectID, requestID: requestID, storeID: storeID, workspaceID: workspaceID)
-    }
-}
-
-/// An audit record's canonical form written once, when the record is made, without the two fields its chain
-/// gives it later (`prev_hash` and `seq`), and the places where they go. Chaining a record then only splices
-/// them in; the same bytes are the record's line in the audit journal.
-public struct AuditCanonicalForm: Sendable, Equatable {
-    /// The record as a JSON object with sorted keys, without `prev_hash` and `seq`.
-    public let bytes: [UInt8]
-    /// Where `"prev_hash":…,` and `"seq":…,` go (both keys sort between others).
-    private let prevHashAt: Int
-    private let seqAt: Int
-
-    /// Copied together in one buffer of the exact size, its keys and punctuation as literals: one record is
-    /// made per request. Texts go in as they are unless they need escaping (ids, codes and times never do),
-    /// which JSONValue's writer then does.
-    public init(action: AuditAction, actorRole: Role, actorTokenID: TokenID, at: String, connectionID: ConnectionID?, details: [UInt8],
-                outcome: String, projectID: ProjectID?, requestID: String, storeID: StoreID?, workspaceID: WorkspaceID) {
-        let texts = (action: JSONString(action.rawValue), role: JSONString(actorRole.rawValue), token: JSONString(actorTokenID.rawValue),
-                     at: JSONString(at), outcome: JSONString(outcome), request: JSONString(requestID))
-        let capacity = Self.literalsLength + details.count + 4 * 20 + texts.action.count + texts.role.count + texts.token.count
-            + texts.at.count + texts.outcome.count + texts.request.count
-        var prevHashAt = 0, seqAt = 0
-        bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
-            var out = ByteCursor(start: buffer.baseAddress!)
-            out.write(#"{"action":"#)
-            out.write(texts.action)
-            out.write(#","actor_role":"#)
-            out.write(texts.role)
-            out.write(#","actor_token_id":"#)
-            out.write(texts.token)
-            out.write(#","at":"#)
-            out.write(texts.at)
-            out.write(#","connection_id":"#)
-            out.write(integer: connectionID?.rawValue)
-            out.write(#","details":"#)
-            details.withUnsafeBufferPointer { out.write($0) }
-            out.write(#","outcome":"#)
-            out.write(texts.outcome)
-            out.write(",")
-            prevHashAt = out.count
-            out.write(#""project_id":"#)
-            out.write(integer: projectID?.rawValue)
-            out.write(#","request_id":"#)
-            out.write(texts.request)
-            out.write(",")
-            seqAt = out.count
-            out.write(#""store_id":"#)
-            out.write(integer: storeID?.rawValue)
-            out.write(#","workspace_id":"#)
-            out.write(integer: workspaceID.rawValue)
-            out.write("}")
-            count = out.count
+        let details = JSONValue.object(details).jsonBytes
+        let capacity = AuditCanonicalForm.capacity(texts: action.rawValue.utf8.count + actorRole.rawValue.utf8.count + actorTokenID.rawValue.utf8.count
+                                                   + requestID.utf8.count + outcome.utf8.count, details: details.count)
+        return withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 1) { buffer in
+            details.withUnsafeBytes { details in
+                var out: [UInt8] = []
+                AuditCanonicalForm.write(to: buffer.baseAddress!, workspaceID: workspaceID, at: at, action: action, role: actorRole,
+                                         tokenID: actorTokenID, requestID: requestID, projectID: projectID, connectionID: connectionID,
+                                         storeID: storeID, outcome: outcome, details: details)
+                    .write(seq: seq, prevHash: prevHash, into: &out)
+                return out
+            }
         }
-        self.prevHashAt = prevHashAt
-        self.seqAt = seqAt
-    }
-
-    /// A form as written elsewhere (tests compare against an independent encoding).
-    init(bytes: [UInt8], prevHashAt: Int, seqAt: Int) {
-        self.bytes = bytes
-        self.prevHashAt = prevHashAt
-        self.seqAt = seqAt
-    }
-
-    /// The keys and punctuation `init` writes.
-    private static let literalsLength = #"{"action":,"actor_role":,"actor_token_id":,"at":,"connection_id":,"details":,"outcome":,"project_id":,"request_id":,"store_id":,"workspace_id":}"#.utf8.count
-
-    private static let prevHashKey = Array(#""prev_hash":""#.utf8)
-    private static let seqKey = Array(#""seq":"#.utf8)
-
-    /// Appends the canonical form of the record at `seq` after `prevHash` to `out`.
-    public func write(seq: Int64, prevHash: String, into out: inout [UInt8]) {
-        out.reserveCapacity(out.count + bytes.count + prevHash.utf8.count + 40)
-        bytes.withUnsafeBufferPointer { bytes in
-            out.append(contentsOf: bytes[..<prevHashAt])
-            out.append(contentsOf: Self.prevHashKey)
-            out.append(contentsOf: prevHash.utf8)
-            out.append(UInt8(ascii: "\""))
-            out.append(UInt8(ascii: ","))
-            out.append(contentsOf: bytes[prevHashAt..<seqAt])
-            out.append(contentsOf: Self.seqKey)
-            out.append(contentsOf: String(seq).utf8)
-            out.append(UInt8(ascii: ","))
-            out.append(contentsOf: bytes[seqAt...])
-        }
-    }
-}
-
-/// A text as a JSON string: as it is between quotes, or escaped by JSONValue's writer when it has to be.
-private enum JSONString {
-    case plain(String)
-    case escaped([UInt8])
-
-    init(_ text: String) {
-        // Scanned through a pointer (a native string is contiguous UTF-8): six texts per record, per request.
-        var scanned = text
-        if scanned.withUTF8({ $0.contains(where: JSONValue.needsEscaping) }) {
-            var escaped: [UInt8] = []
-            JSONValue.writeString(text, into: &escaped)
-            self = .escaped(escaped)
-        } else {
-            self = .plain(text)
-        }
-    }
-
-    /// Its length as written, quotes included.
-    var count: Int {
-        switch self {
-        case .plain(let text): text.utf8.count + 2
-        case .escaped(let bytes): bytes.count
-        }
-    }
-}
-
-/// Writes bytes one after another into memory reserved beforehand (by an exact count).
-private struct ByteCursor {
-    let start: UnsafeMutablePointer<UInt8>
-    private(set) var count = 0
-
-    init(start: UnsafeMutablePointer<UInt8>) { self.start = start }
-
-    mutating func write(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let base = bytes.baseAddress else { return }
-        (start + count).update(from: base, count: bytes.count)
-        count += bytes.count
-    }
-
-    mutating func write(_ literal: StaticString) { literal.withUTF8Buffer { write($0) } }
-
-    mutating func write(_ text: JSONString) {
-        switch text {
-        case .plain(let text):
-            write("\"")
-            if text.utf8.withContiguousStorageIfAvailable({ write($0) }) == nil { Array(text.utf8).withUnsafeBufferPointer { write($0) } }
-            write("\"")
-        case .escaped(let bytes):
-            bytes.withUnsafeBufferPointer { write($0) }
-        }
-    }
-
-    /// Decimal, or `null`.
-    mutating func write(integer: Int64?) {
-        guard let value = integer else { return write("null") }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for "-9223372036854775808"
-        let length = withUnsafeMutableBytes(of: &digits) { scratch -> Int in
-            var rest = value.magnitude, end = scratch.count
-            repeat {
-                end -= 1
-                scratch[end] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            } while rest > 0
-            if value < 0 { end -= 1; scratch[end] = UInt8(ascii: "-") }
-            let length = scratch.count - end
-            (start + count).update(from: scratch.baseAddress!.assumingMemoryBound(to: UInt8.self) + end, count: length)
-            return length
-        }
-        count += length
     }
 }
 
@@ -278,9 +123,6 @@ public struct AuditEntry: Sendable, Equatable {
     /// The details as canonical JSON (`JSONValue`'s writer: sorted keys), written once when the entry is
     /// made: the stored column takes these bytes as they are.
     public let detailsJSON: [UInt8]
-    /// Its canonical form, written when the entry is made (on the request path, where the journal needs it
-    /// anyway), so that chaining it costs a splice instead of an encoding.
-    public let canonicalForm: AuditCanonicalForm
 
     public init(workspaceID: WorkspaceID, at: Date = Timestamp.now(), actor: Actor, action: AuditAction, projectID: ProjectID? = nil,
                 connectionID: ConnectionID? = nil, storeID: StoreID? = nil, outcome: String = "success", details: [String: JSONValue] = [:]) {
@@ -301,11 +143,36 @@ public struct AuditEntry: Sendable, Equatable {
         self.storeID = storeID
         self.outcome = outcome
         self.detailsJSON = detailsJSON
-        // The formatted time is not kept: the thread that stores the entry formats it again (the same text)
-        // rather than free an allocation made by the request's thread.
-        canonicalForm = AuditCanonicalForm(action: action, actorRole: actor.role, actorTokenID: actor.tokenID, at: Timestamp.format(at),
-                                           connectionID: connectionID, details: detailsJSON, outcome: outcome, projectID: projectID,
-                                           requestID: actor.requestID, storeID: storeID, workspaceID: workspaceID)
+    }
+
+    /// Room enough for its canonical form.
+    public var formCapacity: Int {
+        AuditCanonicalForm.capacity(texts: action.rawValue.utf8.count + actor.role.rawValue.utf8.count + actor.tokenID.rawValue.utf8.count
+                                    + actor.requestID.utf8.count + outcome.utf8.count, details: detailsJSON.count)
+    }
+
+    /// Writes its canonical form at `destination` (room for `formCapacity` bytes), kept there by the caller
+    /// for as long as the written record is used.
+    public func writeForm(to destination: UnsafeMutableRawPointer) -> WrittenAuditRecord {
+        detailsJSON.withUnsafeBytes { details in
+            AuditCanonicalForm.write(to: destination, workspaceID: workspaceID, at: at, action: action, role: actor.role, tokenID: actor.tokenID,
+                                     requestID: actor.requestID, projectID: projectID, connectionID: connectionID, storeID: storeID,
+                                     outcome: outcome, details: details)
+        }
+    }
+
+    /// Calls `body` with `entries` written into one buffer that lives as long as the call: for records
+    /// written outside the audit journal (changes, and a journal replayed on start).
+    public static func withWritten<Result>(_ entries: some Collection<AuditEntry>, _ body: ([WrittenAuditRecord]) throws -> Result) rethrows -> Result {
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: entries.reduce(0) { $0 + $1.formCapacity }, alignment: 1)
+        defer { buffer.deallocate() }
+        var offset = 0
+        let records = entries.map { entry in
+            let record = entry.writeForm(to: buffer + offset)
+            offset += record.count
+            return record
+        }
+        return try body(records)
     }
 }
 

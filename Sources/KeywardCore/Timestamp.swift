@@ -6,29 +6,36 @@ import Foundation
 public enum Timestamp {
     /// Written digit by digit from the civil date (no formatter): the audit journal formats one per record.
     public static func format(_ date: Date) -> String {
+        String(unsafeUninitializedCapacity: maximumLength) { write(date, to: $0.baseAddress!) }
+    }
+
+    /// The most `write` writes.
+    public static let maximumLength = 30
+
+    /// Writes the text of `date` at `destination` (room for `maximumLength` bytes); returns its length. The
+    /// audit trail writes each record's time straight into the record's canonical form.
+    public static func write(_ date: Date, to destination: UnsafeMutablePointer<UInt8>) -> Int {
         let milliseconds = wholeMilliseconds(date)
         let seconds = milliseconds.floorDivided(by: 1000)
         let (year, month, day) = civil(days: seconds.floorDivided(by: 86_400))
         let time = seconds.floorModulo(86_400)
-        return String(unsafeUninitializedCapacity: 30) { buffer in
-            var count = 0
-            func digits(_ value: Int64, _ width: Int) {
-                var divisor: Int64 = 1
-                for _ in 1..<width { divisor *= 10 }
-                var rest = value
-                while divisor > 0 {
-                    buffer[count] = UInt8(48 + rest / divisor)
-                    rest %= divisor
-                    divisor /= 10
-                    count += 1
-                }
+        var count = 0
+        func digits(_ value: Int64, _ width: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                destination[count] = UInt8(48 + rest / divisor)
+                rest %= divisor
+                divisor /= 10
+                count += 1
             }
-            func character(_ byte: UInt8) { buffer[count] = byte; count += 1 }
-            digits(year, 4); character(45); digits(month, 2); character(45); digits(day, 2); character(84)
-            digits(time / 3600, 2); character(58); digits(time / 60 % 60, 2); character(58); digits(time % 60, 2)
-            character(46); digits(milliseconds.floorModulo(1000), 3); character(90)
-            return count
         }
+        func character(_ byte: UInt8) { destination[count] = byte; count += 1 }
+        digits(year, 4); character(45); digits(month, 2); character(45); digits(day, 2); character(84)
+        digits(time / 3600, 2); character(58); digits(time / 60 % 60, 2); character(58); digits(time % 60, 2)
+        character(46); digits(milliseconds.floorModulo(1000), 3); character(90)
+        return count
     }
 
     /// Year, month and day of a count of days since 1970-01-01 in the proleptic Gregorian calendar

@@ -19,7 +19,10 @@ import KeywardCrypto
 /// the trail. So the same pages are written over and over, already mapped: no page fault per page
 /// written and no growing file under a steady load, and no request ever waits while a segment is emptied.
 /// Each segment holds a header line with the journal's id, then one JSON line per record (its canonical
-/// form, made when the entry was, plus its number `n`, from 1), then zeros up to its reserved size.
+/// form plus its number `n`, from 1), then zeros up to its reserved size. A record's form is written there
+/// once, by the request's thread, and the journal's thread chains and stores it from there
+/// (`WrittenAuditRecord`): nothing is allocated for a record on the request path, and nothing freed on the
+/// journal's thread.
 public final class AuditJournal: @unchecked Sendable {
     public let instance: String
     private let store: any Store
@@ -30,17 +33,17 @@ public final class AuditJournal: @unchecked Sendable {
     /// Taken by whoever switches or empties segments (the journal's thread; tests call it too).
     private let maintaining = NSLock()
 
-    // Guarded by `appending` (taken before `indexing` when both are needed).
-    private let appending = NSLock()
+    // Guarded by `state`: one lock, held briefly by each request (never while a database commits or a
+    // segment is zeroed), and the condition the thread waits on for records, `flush` for the trail and
+    // `append` for room in a backlog.
+    private let state = NSCondition()
     /// The segment being written, and the other one.
     private var active: AuditJournalSegment
     private var standby: AuditJournalSegment
     private var appended: Int64
-
-    // Guarded by `indexing`.
-    private let indexing = NSCondition()
     /// Records appended but not yet taken by the thread, in order: the first is number `queuedAfter + 1`.
-    private var queue: [AuditEntry] = []
+    /// Their forms are in the segments, which are emptied only once their records are in the trail.
+    private var queue: [WrittenAuditRecord] = []
     private var queuedAfter: Int64
     private var indexed: Int64
     private var stopping = false
@@ -93,52 +96,51 @@ public final class AuditJournal: @unchecked Sendable {
         thread.start()
     }
 
-    /// Copies `entries` into the journal; when it returns they are recorded (and will reach the trail).
+    /// Writes `entries` into the journal; when it returns they are recorded (and will reach the trail).
     public func append(_ entries: [AuditEntry]) throws {
         guard !entries.isEmpty else { return }
-        // A record's line is its canonical form (written when the entry was made) with its number added last.
-        appending.lock()
-        defer { appending.unlock() }
+        state.lock()
+        defer { state.unlock() }
+        // Waiting releases the lock, so it comes before the room is reserved and written.
+        while appended - indexed >= backlogLimit && !stopped { state.wait() }
         var needed = 0
-        for (index, entry) in entries.enumerated() { needed += Self.body(entry).count + Self.numberLength(appended + Int64(index) + 1) }
+        for (index, entry) in entries.enumerated() { needed += entry.formCapacity + Self.numberLength(appended + Int64(index) + 1) }
         // Room for all of them first: a request's records are in the journal together or not at all.
         try active.reserve(needed)
-        for (index, entry) in entries.enumerated() {
-            let seq = appended + Int64(index) + 1
-            active.append(Self.body(entry), seq: seq) { Self.writeNumber(seq, to: $0) }
+        // A record's line is its canonical form with its number added last.
+        for entry in entries {
+            appended += 1
+            let seq = appended
+            queue.append(active.append(seq: seq) { line in
+                let record = entry.writeForm(to: line)
+                return (record.count + Self.writeNumber(seq, to: line + record.count), record)
+            })
         }
-        indexing.lock()
-        while appended - indexed >= backlogLimit && !stopped { indexing.wait() }
-        queue.append(contentsOf: entries)
         // The thread looks every few milliseconds anyway; waking it for each request would cost a context
         // switch per request. Only a large backlog calls it at once.
-        if queue.count >= wakeAbove { indexing.signal() }
-        indexing.unlock()
-        appended += Int64(entries.count)
+        if queue.count >= wakeAbove { state.broadcast() }
     }
 
     /// Waits until every record appended before the call is in the trail: readers of the trail call it
     /// first, so they see what was just recorded.
     public func flush() {
-        appending.lock()
+        state.lock()
         let target = appended
-        appending.unlock()
-        indexing.lock()
         while indexed < target && !stopped {
-            indexing.signal()
-            indexing.wait()
+            state.broadcast()
+            state.wait()
         }
-        indexing.unlock()
+        state.unlock()
     }
 
     /// Moves what is queued into the trail and stops the thread. Later appends still reach the file and
     /// are replayed on the next start.
     public func stop() {
-        indexing.lock()
+        state.lock()
         stopping = true
-        indexing.signal()
-        while !stopped { indexing.wait() }
-        indexing.unlock()
+        state.broadcast()
+        while !stopped { state.wait() }
+        state.unlock()
     }
 
     /// Records waiting for the trail beyond which appends wait for the trail to catch up: the journal
@@ -152,17 +154,17 @@ public final class AuditJournal: @unchecked Sendable {
     private func run() {
         // At the request threads' priority: a lower one let a burst run ahead of the trail until the backlog
         // limit, then every request waited on the trail at once. Keeping up costs less than catching up.
-        var taken: [AuditEntry] = []
+        var taken: [WrittenAuditRecord] = []
         var failures = 0
         while true {
-            indexing.lock()
+            state.lock()
             // Group commit: take what gathered over a few milliseconds (or at once when woken).
-            if !queue.isEmpty && queue.count < wakeAbove && !stopping { _ = indexing.wait(until: Date(timeIntervalSinceNow: gatherFor)) }
-            while queue.isEmpty && !stopping { _ = indexing.wait(until: Date(timeIntervalSinceNow: idleCheck)) }
+            if !queue.isEmpty && queue.count < wakeAbove && !stopping { _ = state.wait(until: Date(timeIntervalSinceNow: gatherFor)) }
+            while queue.isEmpty && !stopping { _ = state.wait(until: Date(timeIntervalSinceNow: idleCheck)) }
             if queue.isEmpty {
                 stopped = true
-                indexing.broadcast()
-                indexing.unlock()
+                state.broadcast()
+                state.unlock()
                 return
             }
             // Everything queued, at once: the queue is swapped for the buffer emptied last time, so requests
@@ -170,7 +172,7 @@ public final class AuditJournal: @unchecked Sendable {
             swap(&taken, &queue)
             let first = queuedAfter + 1
             queuedAfter += Int64(taken.count)
-            indexing.unlock()
+            state.unlock()
 
             var start = taken.startIndex
             while start < taken.endIndex {
@@ -185,14 +187,14 @@ public final class AuditJournal: @unchecked Sendable {
                     // The records are safe in the file; try again, more slowly each time. A server that is
                     // stopping does not wait for the database to come back: the next start replays them.
                     failures += 1
-                    indexing.lock()
+                    state.lock()
                     let giveUp = stopping
                     let waiting = taken.endIndex - start + queue.count
                     if giveUp {
                         stopped = true
-                        indexing.broadcast()
+                        state.broadcast()
                     }
-                    indexing.unlock()
+                    state.unlock()
                     if giveUp {
                         logger.error("audit records not yet in the trail at shutdown; they stay in the journal and are replayed on the next start",
                                      [("error", .string("\(error)")), ("records", .int(Int64(waiting)))])
@@ -202,10 +204,10 @@ public final class AuditJournal: @unchecked Sendable {
                     Thread.sleep(forTimeInterval: min(5, 0.05 * Double(1 << min(failures, 7))))
                     continue
                 }
-                indexing.lock()
+                state.lock()
                 indexed = last
-                indexing.broadcast()
-                indexing.unlock()
+                state.broadcast()
+                state.unlock()
                 start = end
             }
             taken.removeAll(keepingCapacity: true)
@@ -220,19 +222,15 @@ public final class AuditJournal: @unchecked Sendable {
     func maintainSegments() {
         maintaining.lock()
         defer { maintaining.unlock() }
-        appending.lock()
+        state.lock()
         if active.offset > switchAbove && standby.lastSeq == 0 { swap(&active, &standby) }
-        let setAside = standby, last = standby.lastSeq
-        appending.unlock()
-        guard last > 0 else { return }
-        indexing.lock()
-        let inTrail = indexed >= last
-        indexing.unlock()
-        guard inTrail else { return }
+        let setAside = standby, last = standby.lastSeq, inTrail = indexed >= last
+        state.unlock()
+        guard last > 0, inTrail else { return }
         setAside.zeroRecords()
-        appending.lock()
+        state.lock()
         setAside.markEmpty()
-        appending.unlock()
+        state.unlock()
     }
 
     // MARK: Lines
@@ -247,9 +245,6 @@ public final class AuditJournal: @unchecked Sendable {
               id.count == 16, id.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else { return nil }
         return id
     }
-
-    /// A record's line without its number and closing brace, which `writeNumber` adds under the journal's lock.
-    static func body(_ entry: AuditEntry) -> ArraySlice<UInt8> { entry.canonicalForm.bytes.dropLast() }
 
     private static let numberPrefix = Array(#","n":"#.utf8)
 
@@ -277,7 +272,7 @@ public final class AuditJournal: @unchecked Sendable {
 
     /// A record line exactly as `append` writes it, for tests that build a journal by hand.
     public static func encodeForTesting(seq: Int64, _ entry: AuditEntry, into out: inout [UInt8]) {
-        out.append(contentsOf: body(entry))
+        AuditEntry.withWritten([entry]) { out.append(contentsOf: $0[0].form) }
         let length = numberLength(seq)
         let end = [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
             count = writeNumber(seq, to: UnsafeMutableRawPointer(buffer.baseAddress!))

@@ -2,7 +2,7 @@ import Foundation
 
 /// One of the audit journal's two files, reserved on disk and mapped into memory (`MAP_SHARED`): a header
 /// line, the records written since it was last emptied, then zeros up to its reserved size. The journal
-/// guards it with its appending lock, except while emptying a segment no one appends to.
+/// guards it with its lock, except while emptying a segment no one appends to.
 final class AuditJournalSegment {
     static let initialSize = 16 << 20
 
@@ -15,6 +15,9 @@ final class AuditJournalSegment {
     private(set) var offset: Int
     /// The number of the last record written since it was last emptied; 0 when it holds none.
     private(set) var lastSeq: Int64 = 0
+    /// Mappings replaced by a larger one, kept until the segment is emptied: records queued for the trail
+    /// are read where they were written (the same pages of the file, `MAP_SHARED`).
+    private var retired: [(pointer: UnsafeMutableRawPointer, size: Int)] = []
 
     /// Creates the file anew (mode 0600; what it held must already be in the trail), reserves and maps its
     /// first `initialSize` bytes and writes `header`.
@@ -34,6 +37,7 @@ final class AuditJournalSegment {
     }
 
     deinit {
+        unmapRetired()
         munmap(mapping, mappedSize)
         close(descriptor)
     }
@@ -73,18 +77,18 @@ final class AuditJournalSegment {
         var size = mappedSize
         while offset + needed > size { size *= 2 }
         let (pointer, newSize) = try Self.map(descriptor, size: size, path: path)
-        munmap(mapping, mappedSize)
+        retired.append((mapping, mappedSize))
         mapping = pointer
         mappedSize = newSize
     }
 
-    /// Appends record `seq`'s line: `body`, then what `end` writes at the given address (returning its length).
-    /// The room must have been reserved.
-    func append(_ body: ArraySlice<UInt8>, seq: Int64, end: (UnsafeMutableRawPointer) -> Int) {
-        body.withUnsafeBytes { (mapping + offset).copyMemory(from: $0.baseAddress!, byteCount: body.count) }
-        offset += body.count
-        offset += end(mapping + offset)
+    /// Appends record `seq`'s line, which `write` writes at the address it is given and returns with its
+    /// length and what it made of it. The room must have been reserved.
+    func append<Written>(seq: Int64, _ write: (UnsafeMutableRawPointer) -> (length: Int, Written)) -> Written {
+        let (length, written) = write(mapping + offset)
+        offset += length
         lastSeq = seq
+        return written
     }
 
     /// Zeros its records (all of them in the trail by now): replay reads up to the first zero. Not under the
@@ -93,8 +97,15 @@ final class AuditJournalSegment {
         (mapping + headerSize).initializeMemory(as: UInt8.self, repeating: 0, count: offset - headerSize)
     }
 
+    /// Writable again from its start. Its records are in the trail, so no one reads a retired mapping any more.
     func markEmpty() {
         offset = headerSize
         lastSeq = 0
+        unmapRetired()
+    }
+
+    private func unmapRetired() {
+        for (pointer, size) in retired { munmap(pointer, size) }
+        retired.removeAll()
     }
 }

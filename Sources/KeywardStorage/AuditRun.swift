@@ -8,7 +8,7 @@ import KeywardCore
 /// most of what the audit trail cost. The row's last position, time and hash are columns too, so paging,
 /// retention and anchors need not read the run.
 struct AuditRun {
-    let first: AuditEntry
+    let first: WrittenAuditRecord
     let firstSeq: Int64
     let prevHash: String
     let firstHash: String
@@ -18,42 +18,42 @@ struct AuditRun {
     /// The later records as JSON text without its closing bracket; empty while there are none.
     private var later: [UInt8] = []
 
-    init(_ entry: AuditEntry, seq: Int64, prevHash: String, hash: String) {
-        first = entry
+    init(_ record: WrittenAuditRecord, seq: Int64, prevHash: String, hash: String) {
+        first = record
         firstSeq = seq
         self.prevHash = prevHash
         firstHash = hash
         lastSeq = seq
-        lastAt = entry.at
+        lastAt = record.at
         lastHash = hash
     }
 
-    /// Whether `entry` may join: alike in everything but time, request and hash, and not earlier than the
-    /// last one, so that a run's first and last times bound all of its times. (Same chain by construction.)
-    func admits(_ entry: AuditEntry) -> Bool {
-        entry.at >= lastAt && entry.action == first.action && entry.outcome == first.outcome
-            && entry.actor.tokenID == first.actor.tokenID && entry.actor.role == first.actor.role
-            && entry.projectID == first.projectID && entry.connectionID == first.connectionID && entry.storeID == first.storeID
-            && entry.detailsJSON == first.detailsJSON
+    /// Whether `record` may join: alike in everything but time, request and hash, and not earlier than the
+    /// last one, so that a run's first and last times bound all of its times.
+    func admits(_ record: WrittenAuditRecord) -> Bool {
+        record.at >= lastAt && record.isAlike(first)
     }
 
-    /// Adds the record at `seq` (the next position), whose time as stored is `at`.
-    mutating func append(_ entry: AuditEntry, seq: Int64, at: String, hash: String) {
+    /// Adds the record at `seq` (the next position). Its time and request id are copied as the JSON strings
+    /// its form holds.
+    mutating func append(_ record: WrittenAuditRecord, seq: Int64, hash: String) {
         later.append(later.isEmpty ? UInt8(ascii: "[") : UInt8(ascii: ","))
         later.append(UInt8(ascii: "["))
-        later.append(contentsOf: String(seq).utf8)
+        later.append(decimal: seq)
         later.append(UInt8(ascii: ","))
-        JSONValue.writeString(at, into: &later)
+        later.append(raw: record.timeJSON)
         later.append(UInt8(ascii: ","))
-        JSONValue.writeString(entry.actor.requestID, into: &later)
+        later.append(raw: record.requestIDJSON)
         later.append(UInt8(ascii: ","))
-        JSONValue.writeString(hash, into: &later)
+        // A hash is hex: nothing to escape.
+        later.append(UInt8(ascii: "\""))
+        later.append(contentsOf: hash.utf8)
+        later.append(UInt8(ascii: "\""))
         later.append(UInt8(ascii: "]"))
         lastSeq = seq
-        lastAt = entry.at
+        lastAt = record.at
         lastHash = hash
     }
-
     /// The `run` column: nil for a record on its own.
     var runText: String? {
         later.isEmpty ? nil : String(decoding: later + [UInt8(ascii: "]")], as: UTF8.self)

@@ -19,22 +19,28 @@ extension SQLStore {
                                                 connectionID: connectionID, storeID: store, outcome: outcome, details: details)])
     }
 
-    /// Appends records to their chains inside the caller's write transaction: per chain (in workspace order,
-    /// so two writers never wait on each other crosswise), lock its head, hash each record onto it, insert
-    /// them (consecutive records alike but for time, request and hash as one row: `AuditRun`), move the head.
+    /// Appends records to their chains inside the caller's write transaction.
     static func appendAudit(_ connection: any SQLConnection, _ entries: [AuditEntry]) throws {
+        try AuditEntry.withWritten(entries) { try appendAudit(connection, $0) }
+    }
+
+    /// Appends written records to their chains inside the caller's write transaction: per chain (in
+    /// workspace order, so two writers never wait on each other crosswise), lock its head, hash each record
+    /// onto it, insert them (consecutive records alike but for time, request and hash as one row:
+    /// `AuditRun`), move the head.
+    static func appendAudit(_ connection: any SQLConnection, _ records: [WrittenAuditRecord]) throws {
         // Positions grouped by chain, in order within each (a batch usually holds one or a few chains).
-        let order = entries.indices.sorted { (entries[$0].workspaceID, $0) < (entries[$1].workspaceID, $1) }
+        let order = records.indices.sorted { (records[$0].workspaceID, $0) < (records[$1].workspaceID, $1) }
         var input: [UInt8] = []
         let digester = SHA256HexDigester()
         // The values of the rows not inserted yet, one row after another: at most one INSERT's worth.
         var rows: [SQLValue] = []
-        rows.reserveCapacity(min(entries.count, rowsPerInsert) * columnCount)
+        rows.reserveCapacity(min(records.count, rowsPerInsert) * columnCount)
         var next = order.startIndex
         while next < order.endIndex {
-            let workspace = entries[order[next]].workspaceID
+            let workspace = records[order[next]].workspaceID
             var end = next
-            while end < order.endIndex && entries[order[end]].workspaceID == workspace { end += 1 }
+            while end < order.endIndex && records[order[end]].workspaceID == workspace { end += 1 }
             try connection.query("""
                 INSERT INTO audit_chains (workspace_id, head_seq, head_hash, anchor_seq, anchor_hash) VALUES (?, 0, ?, 0, ?)
                 ON CONFLICT DO NOTHING
@@ -47,16 +53,16 @@ extension SQLStore {
             var details = SharedDetails(workspace: workspace)
             var run: AuditRun?
             for position in order[next..<end] {
-                let entry = entries[position]
+                let record = records[position]
                 seq += 1
                 input.removeAll(keepingCapacity: true)
-                AuditChain.writeHashInput(entry.canonicalForm, seq: seq, prevHash: previous, into: &input)
+                record.writeHashInput(seq: seq, prevHash: previous, into: &input)
                 let hash = digester.digest(input)
-                if run?.admits(entry) == true {
-                    run!.append(entry, seq: seq, at: Timestamp.format(entry.at), hash: hash)
+                if run?.admits(record) == true {
+                    run!.append(record, seq: seq, hash: hash)
                 } else {
                     if let finished = run { try appendRow(finished, &details, connection, &rows) }
-                    run = AuditRun(entry, seq: seq, prevHash: previous, hash: hash)
+                    run = AuditRun(record, seq: seq, prevHash: previous, hash: hash)
                 }
                 previous = hash
             }
@@ -69,7 +75,7 @@ extension SQLStore {
     }
 
     /// The details rows one commit writes for one chain: each distinct value once (consecutive records
-    /// usually share it, and then the comparison is of one buffer with itself).
+    /// usually share it).
     private struct SharedDetails {
         let workspace: WorkspaceID
         var ids: [[UInt8]: Int64] = [:]
@@ -77,8 +83,9 @@ extension SQLStore {
 
         init(workspace: WorkspaceID) { self.workspace = workspace }
 
-        mutating func id(of body: [UInt8], _ connection: any SQLConnection) throws -> Int64 {
-            if let last, last.body == body { return last.id }
+        mutating func id(of written: UnsafeRawBufferPointer, _ connection: any SQLConnection) throws -> Int64 {
+            if let last, last.body.withUnsafeBytes({ WrittenAuditRecord.equal($0, written) }) { return last.id }
+            let body = Array(written)
             let id: Int64
             if let known = ids[body] {
                 id = known
@@ -118,19 +125,19 @@ extension SQLStore {
     /// Adds the row of `run` to `rows`, inserting them first if they are a whole INSERT's worth.
     private static func appendRow(_ run: AuditRun, _ details: inout SharedDetails, _ connection: any SQLConnection,
                                   _ rows: inout [SQLValue]) throws {
-        let entry = run.first
-        let detailsID = try details.id(of: entry.detailsJSON, connection)
-        rows.append(.integer(entry.workspaceID.rawValue))
-        rows.append(.text(Timestamp.format(entry.at)))
-        rows.append(.text(entry.actor.tokenID.rawValue))
-        rows.append(.text(entry.actor.role.rawValue))
-        rows.append(.text(entry.action.rawValue))
-        rows.append(entry.projectID.map { .integer($0.rawValue) } ?? .null)
-        rows.append(entry.connectionID.map { .integer($0.rawValue) } ?? .null)
-        rows.append(entry.storeID.map { .integer($0.rawValue) } ?? .null)
-        rows.append(.text(entry.outcome))
+        let record = run.first
+        let detailsID = try details.id(of: record.detailsJSON, connection)
+        rows.append(.integer(record.workspaceID.rawValue))
+        rows.append(.text(record.timeText))
+        rows.append(.text(record.tokenIDText))
+        rows.append(.text(record.role.rawValue))
+        rows.append(.text(record.action.rawValue))
+        rows.append(record.projectID.map { .integer($0.rawValue) } ?? .null)
+        rows.append(record.connectionID.map { .integer($0.rawValue) } ?? .null)
+        rows.append(record.storeID.map { .integer($0.rawValue) } ?? .null)
+        rows.append(.text(record.outcomeText))
         rows.append(.integer(detailsID))
-        rows.append(.text(entry.actor.requestID))
+        rows.append(.text(record.requestIDText))
         rows.append(.integer(run.firstSeq))
         rows.append(.text(run.prevHash))
         rows.append(.text(run.firstHash))
@@ -141,10 +148,10 @@ extension SQLStore {
         if rows.count == rowsPerInsert * columnCount { try insert(connection, &rows) }
     }
 
-    public func appendAudit(_ entries: [AuditEntry], journal: AuditJournalPosition?) throws {
-        guard !entries.isEmpty || journal != nil else { return }
+    public func appendAudit(_ records: [WrittenAuditRecord], journal: AuditJournalPosition?) throws {
+        guard !records.isEmpty || journal != nil else { return }
         try write { connection in
-            try Self.appendAudit(connection, entries)
+            try Self.appendAudit(connection, records)
             if let journal {
                 try connection.query("""
                     INSERT INTO audit_journals (instance, indexed_seq) VALUES (?, ?)

@@ -100,8 +100,9 @@ public protocol Store: Sendable {
     func recordAudit(in workspace: WorkspaceID, action: AuditAction, project: ProjectID?, details: [String: JSONValue], by actor: Actor) throws
     func listAudit(in workspace: WorkspaceID, _ filter: AuditFilter, _ page: PageRequest) throws -> Page<AuditEvent>
     /// Appends records to their workspaces' hash chains in one transaction (the audit journal's group
-    /// commit), and moves the journal's position to the last of them in the same transaction.
-    func appendAudit(_ entries: [AuditEntry], journal: AuditJournalPosition?) throws
+    /// commit), and moves the journal's position to the last of them in the same transaction. The records'
+    /// forms are read during the call only.
+    func appendAudit(_ records: [WrittenAuditRecord], journal: AuditJournalPosition?) throws
     /// How far a journal's records are in the trail (0 for a journal never seen).
     func auditJournalPosition(_ instance: String) throws -> Int64
     /// The workspaces (and `WorkspaceID.platform`) that have an audit chain.
@@ -117,8 +118,11 @@ public protocol Store: Sendable {
 }
 
 extension Store {
-    /// Appends records written outside any journal.
-    public func appendAudit(_ entries: [AuditEntry]) throws { try appendAudit(entries, journal: nil) }
+    /// Appends entries: written into a buffer for the call (records written outside the journal, and a
+    /// journal replayed on start).
+    public func appendAudit(_ entries: [AuditEntry], journal: AuditJournalPosition? = nil) throws {
+        try AuditEntry.withWritten(entries) { try appendAudit($0, journal: journal) }
+    }
 }
 
 /// A server's audit journal and the number of its last record that is in the trail.

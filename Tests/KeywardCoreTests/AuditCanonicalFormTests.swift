@@ -13,9 +13,15 @@ import Testing
                    details: ["note": .string("a\"b\\\n"), "refresh": .bool(false)])
     }
 
-    @Test func theCanonicalFormIsSortedJSONWithItsChainFieldsInPlace() {
+    /// The form of `entry` with its chain fields, as the chain's writer hashes it.
+    func spliced(_ entry: AuditEntry, seq: Int64, prevHash: String) -> [UInt8] {
         var out: [UInt8] = []
-        entry().canonicalForm.write(seq: 12, prevHash: "ab", into: &out)
+        AuditEntry.withWritten([entry]) { $0[0].write(seq: seq, prevHash: prevHash, into: &out) }
+        return out
+    }
+
+    @Test func theCanonicalFormIsSortedJSONWithItsChainFieldsInPlace() {
+        let out = spliced(entry(), seq: 12, prevHash: "ab")
         #expect(String(decoding: out, as: UTF8.self) == #"""
             {"action":"connection.resolve","actor_role":"runtime","actor_token_id":"00000000000000c3","at":"2026-12-05T03:04:05.678Z","connection_id":7,"details":{"note":"a\"b\\\n","refresh":false},"outcome":"success","prev_hash":"ab","project_id":2,"request_id":"r-1","seq":12,"store_id":null,"workspace_id":3}
             """#)
@@ -30,26 +36,25 @@ import Testing
                                    outcome: entry.outcome, details: ["note": .string("a\"b\\\n"), "refresh": .bool(false)], requestID: entry.actor.requestID)
             event.seq = 40
             event.prevHash = String(repeating: "f", count: 64)
-            var spliced: [UInt8] = []
-            entry.canonicalForm.write(seq: 40, prevHash: event.prevHash, into: &spliced)
-            #expect(spliced == event.canonical)
+            #expect(spliced(entry, seq: 40, prevHash: event.prevHash) == event.canonical)
         }
     }
 
     /// The form is copied together from literals, its texts escaped only where they need it. It gives the
-    /// same bytes, and the same places for the chain fields, as an independent encoding member by member.
+    /// same bytes, and the same places for the chain fields, as an independent encoding member by member, and
+    /// its texts read back as they were given.
     @Test(arguments: ["r-1", "a\"quote", "back\\slash", "line\nbreak", "ctl\u{01}", "ünïcode"])
-    func copyingAndEncodingGiveTheSameForm(_ requestID: String) {
+    func copyingAndEncodingGiveTheSameForm(_ requestID: String) throws {
         let ids: [Int64?] = [nil, 0, 7, 1_000_000_007, Int64.max]
         for (index, id) in ids.enumerated() {
             let details = JSONValue.object(["note": .string("a\"b\\\n"), "n": .number(Double(index))]).jsonBytes
             let arguments = (action: AuditAction.allCases[index % AuditAction.allCases.count], role: Role.allCases[index % Role.allCases.count],
                              outcome: index.isMultiple(of: 2) ? "success" : "secret_not_found")
             let (project, store) = (ids[(index + 1) % ids.count], ids[(index + 2) % ids.count])
-            let copied = AuditCanonicalForm(action: arguments.action, actorRole: arguments.role, actorTokenID: TokenID(rawValue: "00000000000000c3")!,
-                                            at: "2026-12-05T03:04:05.678Z", connectionID: id.map(ConnectionID.init), details: details,
-                                            outcome: arguments.outcome, projectID: project.map(ProjectID.init),
-                                            requestID: requestID, storeID: store.map(StoreID.init), workspaceID: WorkspaceID(id ?? 1))
+            let entry = AuditEntry(workspaceID: WorkspaceID(id ?? 1), at: at,
+                                   actor: Actor(tokenID: TokenID(rawValue: "00000000000000c3")!, role: arguments.role, requestID: requestID),
+                                   action: arguments.action, projectID: project.map(ProjectID.init), connectionID: id.map(ConnectionID.init),
+                                   storeID: store.map(StoreID.init), outcome: arguments.outcome, detailsJSON: details)
             var record = JSONObjectWriter(capacity: 512)
             record.string("action", arguments.action.rawValue)
             record.string("actor_role", arguments.role.rawValue)
@@ -64,18 +69,41 @@ import Testing
             let seqAt = record.bytes.count + 1
             record.integer("store_id", store)
             record.integer("workspace_id", id ?? 1)
-            let encoded = AuditCanonicalForm(bytes: record.closed(), prevHashAt: prevHashAt, seqAt: seqAt)
-            #expect(copied == encoded, "\(String(decoding: copied.bytes, as: UTF8.self))")
-            var spliced: [UInt8] = []
-            copied.write(seq: 3, prevHash: "ab", into: &spliced)
-            #expect((try? JSONDecoder().decode(JSONValue.self, from: Data(spliced))) != nil)
+            let encoded = record.closed()
+            try AuditEntry.withWritten([entry]) { written in
+                let form = written[0]
+                #expect(Array(form.form) + [UInt8(ascii: "}")] == encoded, "\(String(decoding: form.form, as: UTF8.self))")
+                #expect(Int(form.prevHashAt) == prevHashAt && Int(form.seqAt) == seqAt)
+                #expect(form.requestIDText == requestID && form.tokenIDText == "00000000000000c3" && form.outcomeText == arguments.outcome)
+                #expect(form.timeText == "2026-12-05T03:04:05.678Z" && Array(form.detailsJSON) == details)
+                var spliced: [UInt8] = []
+                form.write(seq: 3, prevHash: "ab", into: &spliced)
+                let object = try JSONDecoder().decode([String: JSONValue].self, from: Data(spliced))
+                #expect(object["seq"] == .number(3) && object["prev_hash"] == .string("ab") && object["request_id"] == .string(requestID))
+            }
         }
     }
 
     @Test func theJournalLineIsTheFormWithoutItsChainFields() throws {
-        let form = entry().canonicalForm
-        let object = try JSONDecoder().decode([String: JSONValue].self, from: Data(form.bytes))
+        let object = try AuditEntry.withWritten([entry()]) {
+            try JSONDecoder().decode([String: JSONValue].self, from: Data($0[0].form) + Data("}".utf8))
+        }
         #expect(object["prev_hash"] == nil && object["seq"] == nil && object["request_id"] == .string("r-1"))
         #expect(object.count == 11)
+    }
+
+    /// Records alike but for their time and request id are stored as one row; anything else tells them apart.
+    @Test func recordsAreAlikeWhenOnlyTheirTimeAndRequestDiffer() {
+        func record(at: Date? = nil, request: String = "r-1", token: String = "00000000000000c3", role: Role = .runtime,
+                    connection: ConnectionID? = ConnectionID(7), outcome: String = "success", note: String = "n") -> AuditEntry {
+            AuditEntry(workspaceID: WorkspaceID(3), at: at ?? self.at, actor: Actor(tokenID: TokenID(rawValue: token)!, role: role, requestID: request),
+                       action: .connectionResolved, projectID: ProjectID(2), connectionID: connection, outcome: outcome, details: ["note": .string(note)])
+        }
+        let others = [record(token: "00000000000000c4"), record(role: .projectAdmin), record(connection: nil), record(connection: ConnectionID(8)),
+                      record(outcome: "secret_not_found"), record(note: "m")]
+        AuditEntry.withWritten([record(), record(at: at.addingTimeInterval(1), request: "r-2-longer")] + others) { written in
+            #expect(written[0].isAlike(written[1]))
+            for other in written.dropFirst(2) { #expect(!written[0].isAlike(other) && !other.isAlike(written[0])) }
+        }
     }
 }

@@ -83,6 +83,53 @@ import Testing
         reopened.stop()
     }
 
+    /// Records are chained from where the request wrote them. A burst larger than the segment maps it anew,
+    /// larger; records written before still reach the trail whole, read through the mapping they were
+    /// written to.
+    @Test func recordsWrittenBeforeTheSegmentGrewReachTheTrailWhole() throws {
+        let (store, raw, cleanup) = try StoreEngine.sqlite.openWithRawAccess()
+        defer { cleanup() }
+        let file = try journalFile()
+        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
+        let journal = try AuditJournal(file: file, store: store, logger: logger)
+        // Nothing reaches the trail meanwhile (the table of journal positions is gone): every record stays queued.
+        try raw().query("DROP TABLE audit_journals", [])
+        for batch in 0..<40 { try journal.append(large(batch * 500 + 1, 500)) }
+        let size = try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int ?? 0
+        #expect(size > AuditJournalSegment.initialSize, "20 MiB of records grew the segment")
+        try raw().query("CREATE TABLE audit_journals (instance TEXT PRIMARY KEY, indexed_seq BIGINT NOT NULL)", [])
+        journal.flush()
+        let first = try store.listAudit(in: WorkspaceID(3), AuditFilter(), PageRequest(limit: 500)).items
+        #expect(first.map(\.requestID) == (1...500).map { "q-\($0)" })
+        #expect(first.allSatisfy { $0.details["padding"] == .string(String(repeating: "x", count: 700)) })
+        let report = try store.verifyAudit(in: WorkspaceID(3), exported: nil)
+        #expect(report.ok && report.records == 20_000)
+        journal.stop()
+    }
+
+    /// Texts are written into the journal as JSON strings, escaped where they must be, and stored from there
+    /// (a run keeps them as JSON strings): they read back as they were given.
+    @Test(arguments: StoreEngine.available)
+    func textsThatNeedEscapingReachTheTrailAsTheyWere(_ engine: StoreEngine) throws {
+        let (store, cleanup) = try engine.open()
+        defer { cleanup() }
+        let file = try journalFile()
+        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
+        let journal = try AuditJournal(file: file, store: store, logger: logger)
+        let requests = ["a\"quote", "back\\slash", "line\nbreak", "ctl\u{01}", "ünïcode"]
+        let outcome = "odd \"outcome\""
+        try journal.append(requests.map { request in
+            AuditEntry(workspaceID: WorkspaceID(3), actor: Actor(tokenID: TokenID(rawValue: "00000000000000c3")!, role: .runtime, requestID: request),
+                       action: .connectionResolved, connectionID: ConnectionID(1), outcome: outcome, details: ["s": .string("a\"b")])
+        })
+        journal.flush()
+        let events = try store.listAudit(in: WorkspaceID(3), AuditFilter(), PageRequest(limit: 10)).items
+        #expect(events.map(\.requestID) == requests)
+        #expect(events.allSatisfy { $0.outcome == outcome && $0.details["s"] == .string("a\"b") })
+        #expect(try store.verifyAudit(in: WorkspaceID(3), exported: nil).ok)
+        journal.stop()
+    }
+
     @Test func recordsLeftInBothSegmentsAreReplayedInTheOrderTheyWereWritten() throws {
         let (store, raw, cleanup) = try StoreEngine.sqlite.openWithRawAccess()
         defer { cleanup() }
