@@ -226,33 +226,37 @@ parsing the bearer token as slices of the header, specializing generic code (rou
 compare) in the module that calls it, and two event-loop threads per core instead of four, now that
 nothing slow runs on them. The ratios move by about ±10 % from round to round on a shared 2-core machine.
 
-What the audit trail costs: every audited resolve makes its record's canonical form (the JSON its hash
-covers, less the two chain fields) and copies it into the journal before it is answered (a memory-mapped
-file, no system call): $micro_record. The journal's thread, at the request threads' priority, then splices
-in the chain fields, hashes and inserts each record in group commits: $micro_audit (SQLite, batches of
-2048; both from keyward-microbench). The audited rate above counts the wait, after the run, for the trail to
-chain what was still queued, so it is the rate the trail keeps up with, not a burst it absorbs. Steps: a
-database commit awaited by each request (32 %), the journal with a \`write\` per request (56 %), the encoded
-details of a resolution the resolver keeps reused (71 %), the journal memory-mapped (75 %, counting bursts
-only); then the canonical form made once instead of re-encoded by the indexer, texts bound without copies,
-128 rows per INSERT, the queue handed to the thread whole, and the thread at the request threads' priority
-(69–77 %, now counting the wait for the trail); then a resolution's details stored once per commit instead
-of in every row (a row went from about 520 to 270 bytes), the rows of one INSERT gathered without a
-batch-sized array in between, the journal in two segments written in turn, so a steady load writes
-pages already mapped instead of faulting in a new page every few records of an ever-growing file, the
-canonical form copied together in one exact-size buffer instead of appended member by member, and one SHA-256 context per
-batch (74–77 % over four runs on one day, 79–86 % over two on a faster day); then consecutive records of a
-commit that differ only in time, request id and hash stored as one row instead of a row each (a SQLite
-row cost about 1.5 µs to insert, a record in a run about 0.2 µs; the journal's thread went from about
-3.6 to 2.2 µs per record in the server: 84–88 % over two runs); then the unaudited baseline made fair: with
-\`--audit-access off\` a request now builds no record at all, where before it built one and dropped it
-(about 0.4 µs per request): 79.7, 87.7, 79.9 and 82.0 % over four runs of this version on one day, single
-rounds 68–99 %. At the goal, not clear of it: this machine's noise moves the median by several points.
-$audit_verdict Where the rest goes (perf): of the journal thread's time per record, about a quarter is
-SHA-256 over the ~700 bytes the chain covers, a fifth SQLite's commits and checkpoints, an eighth freeing
-the records the request threads made, and a tenth splicing the chain fields into each canonical form; on
-the request thread, about 1 µs making the record and copying it into the journal. Both threads share two
-cores with wrk and the request threads, which also spend more per request with a third busy thread beside
-them.
+What the audit trail costs: every audited resolve writes its record's canonical form (the JSON its hash
+covers, less the two chain fields) straight into the journal before it is answered (a memory-mapped file,
+no system call, no allocation): $micro_record. The journal's thread, at the request threads' priority, then
+splices in the chain fields, hashes and inserts each record in group commits, reading it where the request
+wrote it: $micro_audit (SQLite, batches of 2048; both from keyward-microbench). The audited rate above
+counts the wait, after the run, for the trail to chain what was still queued, so it is the rate the trail
+keeps up with, not a burst it absorbs. Steps: a database commit awaited by each request (32 %), the
+journal with a \`write\` per request (56 %), the encoded details of a resolution the resolver keeps reused
+(71 %), the journal memory-mapped (75 %, counting bursts only); then the canonical form made once instead
+of re-encoded by the indexer, texts bound without copies, 128 rows per INSERT, the queue handed to the
+thread whole, and the thread at the request threads' priority (69–77 %, now counting the wait for the
+trail); then a resolution's details stored once per commit instead of in every row (a row went from about
+520 to 270 bytes), the rows of one INSERT gathered without a batch-sized array in between, the journal in
+two segments written in turn, so a steady load writes pages already mapped instead of faulting in a new
+page every few records of an ever-growing file, the canonical form copied together in one exact-size
+buffer instead of appended member by member, and one SHA-256 context per batch (74–77 % over four runs on
+one day, 79–86 % over two on a faster day); then consecutive records of a commit that differ only in time,
+request id and hash stored as one row instead of a row each (a SQLite row cost about 1.5 µs to insert, a
+record in a run about 0.2 µs; the journal's thread went from about 3.6 to 2.2 µs per record in the server:
+84–88 % over two runs); then the unaudited baseline made fair: with \`--audit-access off\` a request now
+builds no record at all, where before it built one and dropped it (about 0.4 µs per request): 79.7, 87.7,
+79.9 and 82.0 % over four runs on one day, single rounds 68–99 %, about 2.6 µs of server CPU per resolve;
+then the record written once, straight into the journal, and chained from there, where before the request
+built it in a buffer of its own, copied it into the journal and queued the entry with five reference-counted
+fields that the journal's thread released and freed (on another core); one lock per request instead of
+two; and the chain's writer without a String per record: 87.5, 89.8 and 86.5 % over three runs of this
+version on one day, single rounds 75.6–104.7 %, 0.5–2.9 µs of server CPU per resolve
+(median 1.7).
+$audit_verdict Where the rest goes (perf): the journal thread's largest part is SHA-256 over the ~700
+bytes the chain covers; the rest is splicing the chain fields in, the run's text, and SQLite's commits. On
+the request thread, about 0.4 µs writing the record into the journal. Both threads share two cores with wrk
+and the request threads.
 MD
 cat docs/benchmarks.md
