@@ -43,6 +43,13 @@ public struct IPNetwork: Sendable, Equatable, CustomStringConvertible {
         return true
     }
 
+    /// The text of an address's 4 or 16 bytes.
+    static func text(_ address: [UInt8]) -> String {
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        _ = address.withUnsafeBytes { inet_ntop(address.count == 4 ? AF_INET : AF_INET6, $0.baseAddress, &buffer, socklen_t(buffer.count)) }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// The bytes of a textual IPv4 or IPv6 address, or nil.
     static func address(_ text: String) -> [UInt8]? {
         var v4 = in_addr()

@@ -8,9 +8,11 @@ import Foundation
 /// Operators add networks of their own (`keyward serve --connection-test-deny`): the host's loopback, the
 /// platform's own VPC.
 ///
-/// The host is resolved and every address it has is checked before the test connects. (The connection
-/// resolves it again; a name whose answer changes in between is not caught. The metadata endpoints are
-/// reached by address, and those are.)
+/// The host is resolved and every address it has is checked before the test connects. A PostgreSQL test
+/// then connects to exactly the addresses checked (`check`), so a name whose answer changes after the check
+/// (DNS rebinding) cannot lead it elsewhere. An HTTP test's connection resolves the name again (URLSession
+/// takes no address to connect to), so there a name whose answer changes in between is not caught; the
+/// metadata endpoints are reached by address, and those are.
 public struct TestTargetPolicy: Sendable, Equatable {
     public static let alwaysDenied: [IPNetwork] = ["0.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "255.255.255.255/32",
                                                    "::/128", "fe80::/10", "ff00::/8", "fd00:ec2::254/128"].map { IPNetwork($0)! }
@@ -27,13 +29,32 @@ public struct TestTargetPolicy: Sendable, Equatable {
     /// and the step's redaction replaces whole secret values, not the host quoted out of one. A host that
     /// does not resolve is left to the test, which reports it as it would any unreachable host.
     public func refusal(host: String) -> String? {
+        if case .refused(let refusal) = check(host: host) { return refusal }
+        return nil
+    }
+
+    /// What checking a host found.
+    public enum Check: Sendable, Equatable {
+        /// Every address the host has may be reached: these, as text, in the resolver's order.
+        case reachable([String])
+        case refused(String)
+        /// The name does not resolve.
+        case unresolved
+    }
+
+    /// The addresses `host` resolves to, each checked (a refusal as `refusal(host:)` words it).
+    public func check(host: String) -> Check {
         let name = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        for address in Self.addresses(of: name) {
+        let addresses = Self.addresses(of: name)
+        guard !addresses.isEmpty else { return .unresolved }
+        for address in addresses {
             if let network = denied.first(where: { $0.contains(address) }) {
-                return "the host is in \(network), which connection tests may not reach."
+                return .refused("the host is in \(network), which connection tests may not reach.")
             }
         }
-        return nil
+        var texts: [String] = []
+        for text in addresses.map(IPNetwork.text) where !texts.contains(text) { texts.append(text) }
+        return .reachable(texts)
     }
 
     static func addresses(of host: String) -> [[UInt8]] {

@@ -44,3 +44,33 @@ import Testing
         #expect(strict.refusal(host: "10.0.0.5") == nil)
     }
 }
+
+/// A PostgreSQL test connects to the addresses that were checked, not to whatever the name resolves to
+/// later: libpq gets each name once per address, with that address as its `hostaddr`.
+@Suite struct PostgreSQLPinningTests {
+    func pinned(_ host: String, _ port: String, _ policy: TestTargetPolicy = TestTargetPolicy()) -> PostgreSQLTester.Pinned? {
+        if case .pinned(let pinned) = PostgreSQLTester.pin(host: host, port: port, within: policy) { return pinned }
+        return nil
+    }
+
+    func failure(_ host: String, _ port: String, _ policy: TestTargetPolicy = TestTargetPolicy()) -> String? {
+        if case .failed(let step) = PostgreSQLTester.pin(host: host, port: port, within: policy) { return step.detail }
+        return nil
+    }
+
+    @Test func eachNameIsPinnedToTheAddressesItWasCheckedAt() throws {
+        let local = try #require(pinned("localhost, /var/run/postgresql", "5433"))
+        let hosts = local.hosts.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let addresses = local.addresses.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        #expect(hosts.count == addresses.count && hosts.count == local.count && hosts.last == "/var/run/postgresql" && addresses.last == "")
+        #expect(hosts.dropLast().allSatisfy { $0 == "localhost" } && addresses.dropLast().allSatisfy { $0 == "127.0.0.1" || $0 == "::1" })
+        #expect(local.ports.split(separator: ",").allSatisfy { $0 == "5433" })
+        #expect(pinned("127.0.0.1,[::1]", "5432,5433") == PostgreSQLTester.Pinned(hosts: "127.0.0.1,[::1]", addresses: "127.0.0.1,::1", ports: "5432,5433", count: 2))
+    }
+
+    @Test func aRefusedHostOrMismatchedPortsConnectNowhere() throws {
+        #expect(failure("127.0.0.1,169.254.169.254", "5432")?.contains("169.254.0.0/16") == true)
+        #expect(failure("localhost", "5432", TestTargetPolicy(denying: [IPNetwork("127.0.0.0/8")!, IPNetwork("::1")!])) != nil)
+        #expect(failure("127.0.0.1,::1", "1,2,3")?.contains("2 hosts but 3 ports") == true)
+    }
+}

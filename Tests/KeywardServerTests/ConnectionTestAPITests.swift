@@ -141,6 +141,12 @@ import Testing
                                      "user": url.user ?? "postgres", "password": "${secret:pg#password}", "sslmode": "disable"]
         let passed = f.test(f.connection("postgresql", fields))
         #expect(f.steps(passed) == ["resolve": "pass", "connect": "pass"], "\(String(decoding: passed.body, as: UTF8.self))")
+        // By name: libpq connects to the addresses the name was checked at (each in turn: the server listens on
+        // 127.0.0.1 only, and localhost may resolve to ::1 first).
+        var named = fields
+        named["host"] = "localhost"
+        let byName = f.test(f.connection("postgresql", named))
+        #expect(f.steps(byName) == ["resolve": "pass", "connect": "pass"], "\(String(decoding: byName.body, as: UTF8.self))")
 
         var missing = fields
         missing["database"] = "no_such_database"
