@@ -157,6 +157,24 @@ public enum AuditChain {
             return true
         }
 
+        /// Checks the records of one stored row, in their stored order. They are consecutive positions by
+        /// construction, so a row holding every one of its positions, but not in order, was reordered: that
+        /// is reported at the first record out of its place (not as the position it left missing).
+        public mutating func check(row records: [AuditEvent]) -> Bool {
+            let positions = records.map(\.seq)
+            if let lowest = positions.min(), positions.sorted() == Array(lowest..<lowest + Int64(positions.count)),
+               let misplaced = positions.indices.first(where: { positions[$0] != lowest + Int64($0) }) {
+                for record in records[..<misplaced] { guard check(record) else { return false } }
+                guard problem == nil else { return false }
+                let record = records[misplaced]
+                problem = Problem(.outOfOrder, seq: record.seq, recordID: record.id,
+                                  "Record \(record.seq) (id \(record.id)) is out of its place in the chain: records were reordered.")
+                return false
+            }
+            for record in records { guard check(record) else { return false } }
+            return true
+        }
+
         /// A record that no longer reads as one (a column edited into something the schema does not allow).
         public mutating func unreadable(seq: Int64, recordID: Int64?) {
             guard problem == nil else { return }

@@ -260,7 +260,7 @@ extension SQLStore {
                     verifier.unreadable(seq: (try? row.integer("seq")) ?? verifier.expected, recordID: try? row.integer("id"))
                     return false
                 }
-                for record in records { guard verifier.check(record) else { return false } }
+                guard verifier.check(row: records) else { return false }
                 // Its end as the row's own columns give it (paging, retention and anchors use them).
                 let last = records[records.count - 1]
                 guard (try? row.optionalInteger("last_seq")) == last.seq, (try? row.optionalText("last_hash")) == last.hash,

@@ -337,7 +337,8 @@ import Testing
                 var items = Self.elements(run)
                 items.swapAt(2, 3)
                 return items.joined(separator: ",").wrapped
-            }, .missing, 5),
+            }, .outOfOrder, 6),
+
             ("a run that is not one any more", { _ in "[[" }, .edited, 2),
         ]
         for (name, edit, kind, seq) in edits {
