@@ -15,11 +15,21 @@ import Testing
                    action: .connectionResolved, connectionID: ConnectionID(Int64(n)), details: ["n": .number(Double(n)), "s": .string("a\"b\\\n")])
     }
 
-    /// Where a journal goes (with its second segment beside it), in a directory of its own.
-    func journalFile() throws -> URL {
+    /// A store, and where a journal goes (with its second segment beside it) in a directory of its own;
+    /// `cleanup` removes both.
+    func opened(_ engine: StoreEngine) throws -> (SQLStore, raw: () throws -> any SQLConnection, file: URL, cleanup: () -> Void) {
+        let (store, raw, cleanup) = try engine.openWithRawAccess()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory.appendingPathComponent("audit.journal")
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            cleanup()
+            throw error
+        }
+        return (store, raw, directory.appendingPathComponent("audit.journal"), {
+            try? FileManager.default.removeItem(at: directory)
+            cleanup()
+        })
     }
 
     /// Lines of a journal segment up to its zeros, header included.
@@ -43,10 +53,8 @@ import Testing
 
     @Test(arguments: StoreEngine.available)
     func appendedRecordsReachTheTrailInOrder(_ engine: StoreEngine) throws {
-        let (store, cleanup) = try engine.open()
+        let (store, _, file, cleanup) = try opened(engine)
         defer { cleanup() }
-        let file = try journalFile()
-        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
         let journal = try AuditJournal(file: file, store: store, logger: logger)
         for n in 1...30 { try journal.append([entry(n)]) }
         try journal.append([entry(31), entry(32)])
@@ -63,10 +71,8 @@ import Testing
     }
 
     @Test func pastEightMiBRecordsGoToTheOtherSegmentAndTheFirstIsEmptiedOnceInTheTrail() throws {
-        let (store, cleanup) = try StoreEngine.sqlite.open()
+        let (store, _, file, cleanup) = try opened(.sqlite)
         defer { cleanup() }
-        let file = try journalFile()
-        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
         let journal = try AuditJournal(file: file, store: store, logger: logger)
         // 12 MiB of records: past the switch (the journal's thread may switch during the burst or after it).
         for batch in 0..<24 { try journal.append(large(batch * 500 + 1, 500)) }
@@ -87,10 +93,8 @@ import Testing
     /// larger; records written before still reach the trail whole, read through the mapping they were
     /// written to.
     @Test func recordsWrittenBeforeTheSegmentGrewReachTheTrailWhole() throws {
-        let (store, raw, cleanup) = try StoreEngine.sqlite.openWithRawAccess()
+        let (store, raw, file, cleanup) = try opened(.sqlite)
         defer { cleanup() }
-        let file = try journalFile()
-        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
         let journal = try AuditJournal(file: file, store: store, logger: logger)
         // Nothing reaches the trail meanwhile (the table of journal positions is gone): every record stays queued.
         try raw().query("DROP TABLE audit_journals", [])
@@ -111,10 +115,8 @@ import Testing
     /// (a run keeps them as JSON strings): they read back as they were given.
     @Test(arguments: StoreEngine.available)
     func textsThatNeedEscapingReachTheTrailAsTheyWere(_ engine: StoreEngine) throws {
-        let (store, cleanup) = try engine.open()
+        let (store, _, file, cleanup) = try opened(engine)
         defer { cleanup() }
-        let file = try journalFile()
-        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
         let journal = try AuditJournal(file: file, store: store, logger: logger)
         let requests = ["a\"quote", "back\\slash", "line\nbreak", "ctl\u{01}", "ünïcode"]
         let outcome = "odd \"outcome\""
@@ -131,10 +133,8 @@ import Testing
     }
 
     @Test func recordsLeftInBothSegmentsAreReplayedInTheOrderTheyWereWritten() throws {
-        let (store, raw, cleanup) = try StoreEngine.sqlite.openWithRawAccess()
+        let (store, raw, file, cleanup) = try opened(.sqlite)
         defer { cleanup() }
-        let file = try journalFile()
-        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
         let journal = try AuditJournal(file: file, store: store, logger: logger)
         // Nothing reaches the trail (the table of journal positions is gone), so the first segment, set
         // aside after 8 MiB, is not emptied; the next records go to the second.
@@ -155,10 +155,8 @@ import Testing
 
     @Test(arguments: StoreEngine.available)
     func whatAKilledServerLeftIsReplayedOnceAndATornLineDropped(_ engine: StoreEngine) throws {
-        let (store, cleanup) = try engine.open()
+        let (store, _, file, cleanup) = try opened(engine)
         defer { cleanup() }
-        let file = try journalFile()
-        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
         // A journal as a server left it: three complete records, the first already in the trail, and the
         // start of a fourth whose write was cut off.
         let instance = "00112233aabbccdd"
@@ -183,10 +181,8 @@ import Testing
     }
 
     @Test func aJournalLeftByAnEarlierServerIsReplayedAfterAnUpgrade() throws {
-        let (store, cleanup) = try StoreEngine.sqlite.open()
+        let (store, _, file, cleanup) = try opened(.sqlite)
         defer { cleanup() }
-        let file = try journalFile()
-        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
         // Lines as servers before the canonical-form journal wrote them: one-letter keys.
         let lines = [
             #"{"keyward_audit_journal":1,"instance":"0011223344556677"}"#,
@@ -205,10 +201,8 @@ import Testing
     }
 
     @Test func aServerStoppingWhileTheDatabaseRefusesRecordsStopsAndTheNextStartReplaysThem() throws {
-        let (store, raw, cleanup) = try StoreEngine.sqlite.openWithRawAccess()
+        let (store, raw, file, cleanup) = try opened(.sqlite)
         defer { cleanup() }
-        let file = try journalFile()
-        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
         let journal = try AuditJournal(file: file, store: store, logger: logger)
         try journal.append([entry(1)])
         journal.flush()
