@@ -76,7 +76,9 @@ struct PostgreSQLTester: ConnectionTester {
             case .reachable(let addresses): for address in addresses { pinned.add(name, address, port) }
             case .refused(let refusal): return .failed(ConnectionTesters.refused(refusal))
             case .unresolved:
-                return .failed(ConnectionTestStep("connect", .fail, "\(name): the name does not resolve.",
+                // Which host, by position: a list held as one secret is redacted whole, not a name quoted out of it.
+                let which = hosts.count == 1 ? "The host" : "Host \(index + 1) of \(hosts.count)"
+                return .failed(ConnectionTestStep("connect", .fail, "\(which) does not resolve.",
                                                    hint: "Check the host name, and that Keyward's server can resolve it."))
             }
         }

@@ -8,10 +8,11 @@ public enum AuditCanonicalForm {
     /// The keys and punctuation the form holds.
     private static let literalsLength = #"{"action":,"actor_role":,"actor_token_id":,"at":,"connection_id":,"details":,"outcome":,"project_id":,"request_id":,"store_id":,"workspace_id":"#.utf8.count
 
-    /// Room enough for a form with these texts and details: texts may grow six-fold when escaped (a control
-    /// character becomes `\u00XX`), integers take at most 20 bytes.
-    static func capacity(texts: Int, details: Int) -> Int {
-        literalsLength + details + 4 * 20 + 6 * texts + 2 * 6 + Timestamp.maximumLength
+    /// Room enough for a form of these texts and details: texts may grow six-fold when escaped (a control
+    /// character becomes `\u00XX`); four integers and a time.
+    static func capacity(action: AuditAction, role: Role, tokenID: TokenID, requestID: String, outcome: String, details: Int) -> Int {
+        let texts = action.rawValue.utf8.count + role.rawValue.utf8.count + tokenID.rawValue.utf8.count + requestID.utf8.count + outcome.utf8.count
+        return literalsLength + details + 4 * DecimalText.maximumLength + 6 * texts + 2 * 6 + Timestamp.maximumLength
     }
 
     /// Writes a form at `destination`, which has room for `capacity` bytes. Keys and punctuation are copied
@@ -163,27 +164,6 @@ public struct WrittenAuditRecord: @unchecked Sendable {
     }
 }
 
-extension [UInt8] {
-    /// Appends raw bytes in one copy (a raw buffer's slice would be appended byte by byte).
-    public mutating func append(raw bytes: UnsafeRawBufferPointer) {
-        append(contentsOf: UnsafeBufferPointer(start: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), count: bytes.count))
-    }
-
-    /// Appends a non-negative integer in decimal, without making a String of it (twice per record chained).
-    public mutating func append(decimal value: Int64) {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        Swift.withUnsafeMutableBytes(of: &digits) { scratch in
-            var rest = value.magnitude, start = scratch.count
-            repeat {
-                start -= 1
-                scratch[start] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            } while rest > 0
-            append(raw: UnsafeRawBufferPointer(rebasing: scratch[start...]))
-        }
-    }
-}
-
 /// Writes a form into memory reserved beforehand (by `AuditCanonicalForm.capacity`).
 private struct FormCursor {
     let start: UnsafeMutablePointer<UInt8>
@@ -235,16 +215,6 @@ private struct FormCursor {
     /// Decimal, or `null`.
     mutating func write(integer: Int64?) {
         guard let value = integer else { return write("null") }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for "-9223372036854775808"
-        withUnsafeMutableBytes(of: &digits) { scratch in
-            var rest = value.magnitude, end = scratch.count
-            repeat {
-                end -= 1
-                scratch[end] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            } while rest > 0
-            if value < 0 { end -= 1; scratch[end] = UInt8(ascii: "-") }
-            write(UnsafeRawBufferPointer(rebasing: scratch[end...]))
-        }
+        DecimalText.withDigits(of: value) { write($0) }
     }
 }

@@ -162,7 +162,8 @@ public enum AuditChain {
         /// is reported at the first record out of its place (not as the position it left missing).
         public mutating func check(row records: [AuditEvent]) -> Bool {
             let positions = records.map(\.seq)
-            if let lowest = positions.min(), positions.sorted() == Array(lowest..<lowest + Int64(positions.count)),
+            let inOrder = positions.indices.allSatisfy { positions[$0] == positions[0] + Int64($0) }
+            if !inOrder, let lowest = positions.min(), positions.sorted() == Array(lowest..<lowest + Int64(positions.count)),
                let misplaced = positions.indices.first(where: { positions[$0] != lowest + Int64($0) }) {
                 for record in records[..<misplaced] { guard check(record) else { return false } }
                 guard problem == nil else { return false }

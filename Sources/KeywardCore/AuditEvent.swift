@@ -94,8 +94,8 @@ public struct AuditEvent: Sendable, Equatable, Codable {
     /// any edit of a shown field changes it.
     public var canonical: [UInt8] {
         let details = JSONValue.object(details).jsonBytes
-        let capacity = AuditCanonicalForm.capacity(texts: action.rawValue.utf8.count + actorRole.rawValue.utf8.count + actorTokenID.rawValue.utf8.count
-                                                   + requestID.utf8.count + outcome.utf8.count, details: details.count)
+        let capacity = AuditCanonicalForm.capacity(action: action, role: actorRole, tokenID: actorTokenID, requestID: requestID, outcome: outcome,
+                                                   details: details.count)
         return withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 1) { buffer in
             details.withUnsafeBytes { details in
                 var out: [UInt8] = []
@@ -147,8 +147,8 @@ public struct AuditEntry: Sendable, Equatable {
 
     /// Room enough for its canonical form.
     public var formCapacity: Int {
-        AuditCanonicalForm.capacity(texts: action.rawValue.utf8.count + actor.role.rawValue.utf8.count + actor.tokenID.rawValue.utf8.count
-                                    + actor.requestID.utf8.count + outcome.utf8.count, details: detailsJSON.count)
+        AuditCanonicalForm.capacity(action: action, role: actor.role, tokenID: actor.tokenID, requestID: actor.requestID, outcome: outcome,
+                                    details: detailsJSON.count)
     }
 
     /// Writes its canonical form at `destination` (room for `formCapacity` bytes), kept there by the caller

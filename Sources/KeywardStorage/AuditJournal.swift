@@ -103,8 +103,7 @@ public final class AuditJournal: @unchecked Sendable {
         defer { state.unlock() }
         // Waiting releases the lock, so it comes before the room is reserved and written.
         while appended - indexed >= backlogLimit && !stopped { state.wait() }
-        var needed = 0
-        for (index, entry) in entries.enumerated() { needed += entry.formCapacity + Self.numberLength(appended + Int64(index) + 1) }
+        let needed = entries.reduce(0) { $0 + $1.formCapacity + Self.lineEndCapacity }
         // Room for all of them first: a request's records are in the journal together or not at all.
         try active.reserve(needed)
         // A record's line is its canonical form with its number added last.
@@ -113,7 +112,7 @@ public final class AuditJournal: @unchecked Sendable {
             let seq = appended
             queue.append(active.append(seq: seq) { line in
                 let record = entry.writeForm(to: line)
-                return (record.count + Self.writeNumber(seq, to: line + record.count), record)
+                return (record.count + Self.writeLineEnd(seq, to: line + record.count), record)
             })
         }
         // The thread looks every few milliseconds anyway; waking it for each request would cost a context
@@ -247,37 +246,29 @@ public final class AuditJournal: @unchecked Sendable {
     }
 
     private static let numberPrefix = Array(#","n":"#.utf8)
-
-    /// The length of what `writeNumber` writes for `seq` (a positive number).
-    static func numberLength(_ seq: Int64) -> Int {
-        var digits = 1, rest = seq / 10
-        while rest > 0 { digits += 1; rest /= 10 }
-        return numberPrefix.count + digits + 2
-    }
+    private static let lineClose = Array("}\n".utf8)
+    /// Room for what `writeLineEnd` writes.
+    static let lineEndCapacity = numberPrefix.count + DecimalText.maximumLength + lineClose.count
 
     /// Writes the end of a record's line, `,"n":<seq>}` and a newline, at `destination`; returns its length.
-    static func writeNumber(_ seq: Int64, to destination: UnsafeMutableRawPointer) -> Int {
-        let length = numberLength(seq)
-        numberPrefix.withUnsafeBytes { destination.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        var rest = seq, position = length - 3
-        repeat {
-            destination.storeBytes(of: UInt8(ascii: "0") + UInt8(rest % 10), toByteOffset: position, as: UInt8.self)
-            rest /= 10
-            position -= 1
-        } while rest > 0
-        destination.storeBytes(of: UInt8(ascii: "}"), toByteOffset: length - 2, as: UInt8.self)
-        destination.storeBytes(of: 0x0a, toByteOffset: length - 1, as: UInt8.self)
-        return length
+    static func writeLineEnd(_ seq: Int64, to destination: UnsafeMutableRawPointer) -> Int {
+        var count = 0
+        func copy(_ bytes: UnsafeRawBufferPointer) {
+            (destination + count).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            count += bytes.count
+        }
+        numberPrefix.withUnsafeBytes(copy)
+        DecimalText.withDigits(of: seq, copy)
+        lineClose.withUnsafeBytes(copy)
+        return count
     }
 
     /// A record line exactly as `append` writes it, for tests that build a journal by hand.
     public static func encodeForTesting(seq: Int64, _ entry: AuditEntry, into out: inout [UInt8]) {
-        AuditEntry.withWritten([entry]) { out.append(contentsOf: $0[0].form) }
-        let length = numberLength(seq)
-        let end = [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
-            count = writeNumber(seq, to: UnsafeMutableRawPointer(buffer.baseAddress!))
+        AuditEntry.withWritten([entry]) { out.append(raw: $0[0].form) }
+        out += [UInt8](unsafeUninitializedCapacity: lineEndCapacity) { buffer, count in
+            count = writeLineEnd(seq, to: UnsafeMutableRawPointer(buffer.baseAddress!))
         }
-        out.append(contentsOf: end)
     }
 
     /// A line back into its record. Earlier servers wrote lines with one-letter keys; both are read, so a
